@@ -1,0 +1,191 @@
+package dev.netstack.runtime;
+
+import java.lang.System.Logger.Level;
+import java.util.Arrays;
+import java.util.concurrent.locks.LockSupport;
+import org.jctools.queues.MpscArrayQueue;
+
+/**
+ * The {@link Shard} implementation: a thread running turns until stopped, or driven turn by turn
+ * with {@link #runTurn(long)} in deterministic simulation (no thread, virtual time).
+ */
+public final class EventLoop implements Shard, IdleStrategy.IdleContext {
+
+    private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
+
+    /** Commands run per turn at most, so a flood of commands cannot starve the devices. */
+    public static final int COMMANDS_PER_TURN = 64;
+    public static final int DEFAULT_COMMAND_QUEUE = 4096;
+
+    private final int id;
+    private final NanoClock clock;
+    private final TimerWheel timers;
+    private final IdleStrategy idle;
+    private final MpscArrayQueue<Runnable> commands;
+    private PollTask[] tasks = new PollTask[0];
+    private int[] fds = new int[0];
+    private long nowNs;
+
+    private volatile Thread thread;
+    private volatile boolean running;
+    private volatile boolean manual;
+
+    public EventLoop(int id, NanoClock clock, IdleStrategy idle, int commandQueueCapacity) {
+        this.id = id;
+        this.clock = clock;
+        this.idle = idle;
+        this.nowNs = clock.nanoTime();
+        this.timers = TimerWheel.withDefaults(nowNs);
+        this.commands = new MpscArrayQueue<>(commandQueueCapacity);
+    }
+
+    /** A loop for simulation: no thread; the test calls {@link #runTurn(long)} with virtual time. */
+    public static EventLoop manual(int id, NanoClock clock) {
+        EventLoop loop = new EventLoop(id, clock, new BackoffIdleStrategy(), DEFAULT_COMMAND_QUEUE);
+        loop.manual = true;
+        return loop;
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public NanoClock clock() {
+        return clock;
+    }
+
+    @Override
+    public TimerWheel timers() {
+        return timers;
+    }
+
+    @Override
+    public boolean execute(Runnable command) {
+        if (!commands.offer(command)) {
+            return false;
+        }
+        idle.wakeup();
+        return true;
+    }
+
+    @Override
+    public boolean inShard() {
+        return manual || Thread.currentThread() == thread;
+    }
+
+    @Override
+    public void addTask(PollTask task) {
+        PollTask[] next = Arrays.copyOf(tasks, tasks.length + 1);
+        next[tasks.length] = task;
+        setTasks(next);
+    }
+
+    @Override
+    public void removeTask(PollTask task) {
+        int at = -1;
+        for (int i = 0; i < tasks.length; i++) {
+            if (tasks[i] == task) {
+                at = i;
+                break;
+            }
+        }
+        if (at < 0) {
+            return;
+        }
+        PollTask[] next = new PollTask[tasks.length - 1];
+        System.arraycopy(tasks, 0, next, 0, at);
+        System.arraycopy(tasks, at + 1, next, at, tasks.length - at - 1);
+        setTasks(next);
+    }
+
+    private void setTasks(PollTask[] next) {
+        tasks = next;
+        fds = Arrays.stream(next).mapToInt(PollTask::readinessFd).filter(fd -> fd >= 0).toArray();
+    }
+
+    /** One turn at {@code nowNs} (see {@link Shard}); returns the work done. */
+    public int runTurn(long nowNs) {
+        this.nowNs = nowNs;
+        int work = 0;
+        PollTask[] current = tasks;
+        for (PollTask task : current) {
+            work += task.poll(nowNs);
+        }
+        for (int i = 0; i < COMMANDS_PER_TURN; i++) {
+            Runnable command = commands.relaxedPoll();
+            if (command == null) {
+                break;
+            }
+            try {
+                command.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.ERROR, "shard " + id + ": command failed", e);
+            }
+            work++;
+        }
+        work += timers.poll(nowNs);
+        current = tasks; // commands may have added or removed tasks
+        for (PollTask task : current) {
+            work += task.flush(nowNs);
+        }
+        return work;
+    }
+
+    /** Starts the shard's thread (a platform thread named {@code netstack-shard-N}). */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        Thread t = Thread.ofPlatform().name("netstack-shard-" + id).daemon(true).unstarted(this::run);
+        thread = t;
+        t.start();
+    }
+
+    private void run() {
+        while (running) {
+            long now = clock.nanoTime();
+            int work = runTurn(now);
+            idle.idle(work, this);
+        }
+    }
+
+    /** Stops the thread after its current turn and waits for it. Commands still queued are dropped. */
+    public synchronized void stop() {
+        running = false;
+        Thread t = thread;
+        if (t == null) {
+            return;
+        }
+        idle.wakeup();
+        LockSupport.unpark(t);
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        thread = null;
+        idle.close();
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public long nowNs() {
+        return nowNs;
+    }
+
+    @Override
+    public long nextDeadlineNs() {
+        return timers.earliestDeadlineNs();
+    }
+
+    @Override
+    public int[] readinessFds() {
+        return fds;
+    }
+}
