@@ -182,6 +182,13 @@ public final class NetNs implements AutoCloseable {
             return;
         }
         closed = true;
+        try {
+            if (!namespaces().contains(name)) {
+                return; // deleted already, by cleanup() say
+            }
+        } catch (RuntimeException e) {
+            // cannot list: try to delete anyway
+        }
         delete(name);
     }
 

@@ -40,7 +40,8 @@ class RuntimeComponentTest {
 
     @Test
     void startsOneRunningLoopPerShard() throws Exception {
-        try (RuntimeComponent runtime = new RuntimeComponent(config(2, "yield"))) {
+        RuntimeComponent runtime = new RuntimeComponent(config(2, "yield"));
+        try {
             List<EventLoop> loops = runtime.shards();
             assertEquals(2, loops.size());
             for (int i = 0; i < 2; i++) {
@@ -51,9 +52,10 @@ class RuntimeComponentTest {
                 loop.execute(ran::countDown);
                 assertTrue(ran.await(10, TimeUnit.SECONDS));
             }
+        } finally {
             runtime.close();
-            loops.forEach(loop -> assertFalse(loop.isRunning()));
         }
+        runtime.shards().forEach(loop -> assertFalse(loop.isRunning()));
     }
 
     @Test
