@@ -23,11 +23,16 @@ public final class MacAddress {
             if (part.isEmpty() || part.length() > 2) {
                 throw new IllegalArgumentException("not a MAC address (six hex octets like 02:00:00:00:00:01): " + text);
             }
-            try {
-                value = (value << 8) | Integer.parseInt(part, 16);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a MAC address (six hex octets like 02:00:00:00:00:01): " + text);
+            int octet = 0;
+            for (int i = 0; i < part.length(); i++) {
+                // Character.digit, not Integer.parseInt: parseInt would accept a sign ("+1").
+                int digit = Character.digit(part.charAt(i), 16);
+                if (digit < 0) {
+                    throw new IllegalArgumentException("not a MAC address (six hex octets like 02:00:00:00:00:01): " + text);
+                }
+                octet = octet << 4 | digit;
             }
+            value = (value << 8) | octet;
         }
         return value;
     }

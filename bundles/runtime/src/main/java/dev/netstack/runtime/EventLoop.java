@@ -28,7 +28,10 @@ public final class EventLoop implements Shard, IdleStrategy.IdleContext {
 
     private volatile Thread thread;
     private volatile boolean running;
+    private volatile boolean stopped;
     private volatile boolean manual;
+    private long lastFailureLogNs;
+    private long failuresSinceLog;
 
     public EventLoop(int id, NanoClock clock, IdleStrategy idle, int commandQueueCapacity) {
         this.id = id;
@@ -105,13 +108,23 @@ public final class EventLoop implements Shard, IdleStrategy.IdleContext {
         fds = Arrays.stream(next).mapToInt(PollTask::readinessFd).filter(fd -> fd >= 0).toArray();
     }
 
-    /** One turn at {@code nowNs} (see {@link Shard}); returns the work done. */
+    /**
+     * One turn at {@code nowNs} (see {@link Shard}); returns the work done.
+     *
+     * <p>A task or timer that throws does not end the turn for the others: on a loop with a thread
+     * the failure is logged (at most once a second); a manual loop rethrows it, so that a
+     * simulation fails where the fault is.
+     */
     public int runTurn(long nowNs) {
         this.nowNs = nowNs;
         int work = 0;
         PollTask[] current = tasks;
         for (PollTask task : current) {
-            work += task.poll(nowNs);
+            try {
+                work += task.poll(nowNs);
+            } catch (RuntimeException e) {
+                failed("poll task", e);
+            }
         }
         for (int i = 0; i < COMMANDS_PER_TURN; i++) {
             Runnable command = commands.relaxedPoll();
@@ -125,16 +138,48 @@ public final class EventLoop implements Shard, IdleStrategy.IdleContext {
             }
             work++;
         }
-        work += timers.poll(nowNs);
+        try {
+            work += timers.poll(nowNs);
+        } catch (RuntimeException e) {
+            failed("timer", e); // the timers still due fire on the next turn
+        }
         current = tasks; // commands may have added or removed tasks
         for (PollTask task : current) {
-            work += task.flush(nowNs);
+            try {
+                work += task.flush(nowNs);
+            } catch (RuntimeException e) {
+                failed("flush task", e);
+            }
         }
         return work;
     }
 
-    /** Starts the shard's thread (a platform thread named {@code netstack-shard-N}). */
+    private void failed(String what, RuntimeException e) {
+        if (manual) {
+            throw e;
+        }
+        failuresSinceLog++;
+        if (lastFailureLogNs == 0 || nowNs - lastFailureLogNs - 1_000_000_000L >= 0) {
+            LOG.log(Level.ERROR, "shard " + id + ": " + what + " failed (" + failuresSinceLog
+                    + " failures since the last report)", e);
+            lastFailureLogNs = nowNs;
+            failuresSinceLog = 0;
+        }
+    }
+
+    /**
+     * Starts the shard's thread (a platform thread named {@code netstack-shard-N}). Idempotent while
+     * running; a stopped loop cannot start again (its idle strategy is closed): create a new one.
+     *
+     * @throws IllegalStateException if the loop is manual or was stopped
+     */
     public synchronized void start() {
+        if (manual) {
+            throw new IllegalStateException("shard " + id + " is driven by hand (runTurn); it has no thread");
+        }
+        if (stopped) {
+            throw new IllegalStateException("shard " + id + " was stopped and cannot restart; create a new EventLoop");
+        }
         if (running) {
             return;
         }
@@ -152,21 +197,37 @@ public final class EventLoop implements Shard, IdleStrategy.IdleContext {
         }
     }
 
-    /** Stops the thread after its current turn and waits for it. Commands still queued are dropped. */
+    /**
+     * Stops the thread after its current turn, waits for it (up to 5 s) and closes the idle
+     * strategy. Commands still queued are dropped. Idempotent. From the shard thread itself it only
+     * asks the loop to end after this turn.
+     */
     public synchronized void stop() {
         running = false;
-        Thread t = thread;
-        if (t == null) {
+        if (stopped) {
             return;
         }
-        idle.wakeup();
-        LockSupport.unpark(t);
-        try {
-            t.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Thread t = thread;
+        if (t == Thread.currentThread()) {
+            return; // cannot join itself; the loop ends after this turn, a later stop() from elsewhere cleans up
         }
-        thread = null;
+        stopped = true;
+        if (t != null) {
+            idle.wakeup();
+            LockSupport.unpark(t);
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) {
+                // Still running a turn: leave its queue and idle strategy alone (single consumer).
+                LOG.log(Level.WARNING, "shard " + id + " did not stop within 5 s: a task or command blocks");
+                return;
+            }
+            thread = null;
+        }
+        commands.clear();
         idle.close();
     }
 

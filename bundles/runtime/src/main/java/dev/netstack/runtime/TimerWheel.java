@@ -16,13 +16,21 @@ package dev.netstack.runtime;
  * enough: {@link #poll} fires only timers whose deadline has passed. Timers fire at most one tick
  * late, never early.
  *
+ * <p>{@link #poll} first moves every due timer to an expired list (an extra list head after the
+ * slots), then fires them in tick order. While they fire, {@link Timer#onExpiry} may cancel or
+ * reschedule any timer, those still waiting on the expired list included; a timer scheduled there
+ * for a deadline that has passed fires on the next poll, never twice in one.
+ *
  * <p>Confined to its shard thread.
  */
 public final class TimerWheel {
 
     private final long tickNs;
     private final int mask;
+    /** The slots, and at index {@code expired} the list of timers due in the poll under way. */
     private final Timer[] heads;
+    private final int expired;
+    private Timer expiredTail;
     private long cursorTick;
     private int scheduled;
 
@@ -37,7 +45,8 @@ public final class TimerWheel {
         }
         this.tickNs = tickNs;
         this.mask = slots - 1;
-        this.heads = new Timer[slots];
+        this.heads = new Timer[slots + 1];
+        this.expired = slots;
         this.cursorTick = Math.floorDiv(startNs, tickNs);
     }
 
@@ -87,6 +96,8 @@ public final class TimerWheel {
         }
         if (timer.next != null) {
             timer.next.previous = timer.previous;
+        } else if (timer == expiredTail) {
+            expiredTail = timer.previous;
         }
         timer.next = null;
         timer.previous = null;
@@ -101,17 +112,14 @@ public final class TimerWheel {
      * @return the number of timers fired
      */
     public int poll(long nowNs) {
+        long nowTick = Math.floorDiv(nowNs, tickNs);
         if (scheduled == 0) {
-            cursorTick = Math.max(cursorTick, Math.floorDiv(nowNs, tickNs));
+            cursorTick = Math.max(cursorTick, nowTick);
             return 0;
         }
-        long nowTick = Math.floorDiv(nowNs, tickNs);
         long from = cursorTick;
-        // Timers scheduled into the past while firing land in the slot of nowTick, which the next poll visits first.
-        cursorTick = Math.max(cursorTick, nowTick);
         // After a long gap every slot is visited once instead of once per elapsed tick.
         long last = nowTick - from > mask ? from + mask : nowTick;
-        int fired = 0;
         for (long tick = from; tick <= last; tick++) {
             int slot = (int) (tick & mask);
             Timer timer = heads[slot];
@@ -119,17 +127,34 @@ public final class TimerWheel {
                 Timer next = timer.next;
                 if (timer.deadlineNs - nowNs <= 0) {
                     unlink(timer);
-                    timer.onExpiry(nowNs);
-                    fired++;
-                    // onExpiry may have unlinked 'next' (cancel) or added to this slot: rescan from the head.
-                    if (next != null && !next.isScheduled()) {
-                        next = heads[slot];
-                    }
+                    appendExpired(timer);
                 }
                 timer = next;
             }
         }
+        // Timers scheduled into the past while firing land in the slot of nowTick, which the next poll visits first.
+        cursorTick = Math.max(cursorTick, nowTick);
+        int fired = 0;
+        Timer timer;
+        while ((timer = heads[expired]) != null) {
+            unlink(timer);
+            timer.onExpiry(nowNs);
+            fired++;
+        }
         return fired;
+    }
+
+    private void appendExpired(Timer timer) {
+        timer.slot = expired;
+        timer.next = null;
+        timer.previous = expiredTail;
+        if (expiredTail == null) {
+            heads[expired] = timer;
+        } else {
+            expiredTail.next = timer;
+        }
+        expiredTail = timer;
+        scheduled++;
     }
 
     /** Number of timers scheduled. */
