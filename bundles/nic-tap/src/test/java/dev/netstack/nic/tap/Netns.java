@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * TAPs opened and sockets created on that thread belong to the namespace. {@link #close()} stops the
  * thread and deletes the namespace.
  */
-final class Netns implements AutoCloseable {
+public final class Netns implements AutoCloseable {
 
-    static final String PREFIX = "nsb-tap-";
+    public static final String PREFIX = "nsb-tap-";
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
     final String name;
@@ -34,14 +34,15 @@ final class Netns implements AutoCloseable {
     }
 
     /** Skips the calling test unless root with /dev/net/tun and iproute2; removes leftovers of earlier runs. */
-    static void assumeRootWithTun() {
+    public static void assumeRootWithTun() {
         assumeTrue("root".equals(System.getProperty("user.name")), "needs root");
         assumeTrue(Files.exists(Path.of(TapDevice.CLONE_DEVICE)), "needs /dev/net/tun");
         try {
             assumeTrue(exec("ip", "netns", "list").exit() == 0, "needs iproute2");
+            String ours = PREFIX + ProcessHandle.current().pid() + "-";
             for (String line : exec("ip", "netns", "list").output().split("\n")) {
                 String ns = line.split(" ")[0].trim();
-                if (ns.startsWith(PREFIX)) {
+                if (ns.startsWith(PREFIX) && !ns.startsWith(ours)) {
                     exec("ip", "netns", "del", ns);
                 }
             }
@@ -50,7 +51,7 @@ final class Netns implements AutoCloseable {
         }
     }
 
-    static Netns create() throws IOException {
+    public static Netns create() throws IOException {
         String name = PREFIX + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
         Result r = exec("ip", "netns", "add", name);
         if (r.exit() != 0) {
@@ -67,7 +68,7 @@ final class Netns implements AutoCloseable {
     }
 
     /** Runs {@code task} on the thread inside the namespace. */
-    <T> T call(Callable<T> task) throws Exception {
+    public <T> T call(Callable<T> task) throws Exception {
         try {
             return thread.submit(task).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -80,19 +81,19 @@ final class Netns implements AutoCloseable {
         }
     }
 
-    void run(ThrowingRunnable task) throws Exception {
+    public void run(ThrowingRunnable task) throws Exception {
         call(() -> {
             task.run();
             return null;
         });
     }
 
-    interface ThrowingRunnable {
+    public interface ThrowingRunnable {
         void run() throws Exception;
     }
 
     /** {@code ip -n NAME args...}. */
-    Result ip(String... args) throws IOException {
+    public Result ip(String... args) throws IOException {
         String[] command = new String[args.length + 3];
         command[0] = "ip";
         command[1] = "-n";
@@ -128,10 +129,10 @@ final class Netns implements AutoCloseable {
         }
     }
 
-    record Result(int exit, String output) {
+    public record Result(int exit, String output) {
     }
 
-    static Result exec(String... command) throws IOException {
+    public static Result exec(String... command) throws IOException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         try {
