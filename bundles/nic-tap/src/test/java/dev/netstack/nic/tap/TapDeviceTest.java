@@ -11,6 +11,10 @@ import dev.netstack.nic.PacketBatch;
 import dev.netstack.nic.PacketBuffer;
 import dev.netstack.nic.tap.TapException.Reason;
 import dev.netstack.nic.tap.internal.Ifreq;
+import dev.netstack.runtime.EventLoop;
+import dev.netstack.runtime.NanoClock;
+import dev.netstack.runtime.PollIdleStrategy;
+import dev.netstack.runtime.PollTask;
 import dev.netstack.runtime.os.Linux;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -179,6 +184,50 @@ class TapDeviceTest {
         }
         assertTrue(tap.counters(0).rxPackets >= 2);
         assertEquals(0, tap.pool(0).inUse());
+    }
+
+    @Test
+    void shardSleepingInPollWakesWhenKernelSends() throws Exception {
+        PollIdleStrategy idle = new PollIdleStrategy(0, 0, 5_000);   // a lost wake-up would cost 5 s
+        EventLoop loop = new EventLoop(0, NanoClock.SYSTEM, idle, 64);
+        AtomicLong arpSeenNs = new AtomicLong();
+        PollTask task = new PollTask() {
+            private final PacketBatch batch = new PacketBatch(16);
+
+            @Override
+            public int poll(long nowNs) {
+                int n = tap.receive(0, batch);
+                for (int i = 0; i < n; i++) {
+                    PacketBuffer b = batch.get(i);
+                    if ((b.segment().get(U16, b.offset() + 12) & 0xFFFF) == ETHERTYPE_ARP) {
+                        arpSeenNs.compareAndSet(0, System.nanoTime());
+                    }
+                }
+                batch.releaseAll();
+                return n;
+            }
+
+            @Override
+            public int readinessFd() {
+                return tap.readinessFd(0);
+            }
+        };
+        loop.start();
+        try (DatagramChannel udp = ns.call(() -> DatagramChannel.open(StandardProtocolFamily.INET))) {
+            assertTrue(loop.execute(() -> loop.addTask(task)));
+            Thread.sleep(300); // the shard goes to sleep in poll(2)
+            long sentNs = System.nanoTime();
+            ns.run(() -> udp.send(ByteBuffer.wrap(new byte[] {1}), new InetSocketAddress("198.18.0.2", 9999)));
+            while (arpSeenNs.get() == 0 && System.nanoTime() - sentNs < 4_000_000_000L) {
+                Thread.sleep(1);
+            }
+            long latencyMs = (arpSeenNs.get() - sentNs) / 1_000_000;
+            System.out.println("shard woke for the kernel's ARP request after " + latencyMs + " ms");
+            assertNotEquals(0, arpSeenNs.get(), "the shard never saw the ARP request");
+            assertTrue(latencyMs < 1_000, "woke after " + latencyMs + " ms");
+        } finally {
+            loop.stop();
+        }
     }
 
     @Test
