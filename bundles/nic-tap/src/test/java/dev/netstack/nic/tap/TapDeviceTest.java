@@ -107,6 +107,19 @@ class TapDeviceTest {
     }
 
     @Test
+    void withoutHostAddressKernelSideIsLeftAlone() throws Exception {
+        try (TapDevice plain = ns.call(() -> TapDevice.open(TapSettings.defaults("eth1", "nsbtap1")))) {
+            String link = ns.ip("link", "show", "dev", "nsbtap1").output();
+            assertTrue(link.contains("mtu 1500"), link);
+            assertTrue(!link.contains(",UP"), link);
+            assertTrue(!ns.ip("-4", "addr", "show", "dev", "nsbtap1").output().contains("inet "));
+            assertEquals(TapSettings.defaultMac("nsbtap1"), plain.macAddress());
+            assertEquals(4096, plain.pool(0).capacity());
+        }
+        assertNotEquals(0, ns.ip("link", "show", "dev", "nsbtap1").exit());
+    }
+
+    @Test
     void kernelAnswersArpRequestWrittenByStackAndLearnsStackMac() throws Exception {
         long rxBefore = ns.kernelRxPackets(TAP);
         PacketBatch batch = new PacketBatch(8);
