@@ -155,7 +155,7 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
             nif.boundDevices.add(device);
             nif.wantedDevice = device;
             EthernetInterface target = nif;
-            runOnShard(() -> attach(target, device), false);
+            runOnShard(() -> attach(target, device));
         }
         LOG.log(Level.INFO, () -> "Interface " + name + ": device " + device.description() + " attached");
         for (InterfaceListener listener : listeners) {
@@ -175,6 +175,7 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
      */
     public void removeDevice(NetDevice device) {
         EthernetInterface changed = null;
+        CompletableFuture<Void> detached = null;
         synchronized (this) {
             for (EthernetInterface nif : interfacesByName.values()) {
                 if (nif.boundDevices.removeIf(d -> d == device)) {
@@ -182,7 +183,7 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
                         NetDevice replacement = nif.boundDevices.isEmpty() ? null : nif.boundDevices.getLast();
                         nif.wantedDevice = replacement;
                         EthernetInterface target = nif;
-                        runOnShard(() -> attach(target, replacement), true);
+                        detached = runOnShard(() -> attach(target, replacement));
                         changed = nif;
                     }
                     break;
@@ -190,6 +191,7 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
             }
         }
         if (changed != null) {
+            await(detached); // outside the lock: shard commands may query the layer meanwhile
             EthernetInterface nif = changed;
             LOG.log(Level.INFO, () -> "Interface " + nif.name() + ": device " + device.description() + " removed");
             for (InterfaceListener listener : listeners) {
@@ -227,7 +229,7 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
 
     /** Called by {@link EthernetInterface#setIpv4Address}: announce the new address. */
     void addressChanged(EthernetInterface nif) {
-        runOnShard(() -> arp.announce(nif, shard.clock().nanoTime()), false);
+        runOnShard(() -> arp.announce(nif, shard.clock().nanoTime()));
     }
 
     // ================================================================ control: handlers and listeners
@@ -319,19 +321,21 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
     @Override
     public void close() {
         List<EthernetInterface> all;
+        CompletableFuture<Void> stopped;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
             all = new ArrayList<>(interfacesByName.values());
-            runOnShard(() -> {
+            stopped = runOnShard(() -> {
                 for (EthernetInterface nif : all) {
                     attach(nif, null);
                 }
                 arp.clear();
-            }, true);
+            });
         }
+        await(stopped);
         for (EthernetInterface nif : all) {
             for (InterfaceListener listener : listeners) {
                 listener.interfaceRemoved(nif);
@@ -401,21 +405,42 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
         return callOnShard(arp::queuedPackets);
     }
 
-    private void runOnShard(Runnable command, boolean wait) {
+    /**
+     * Runs {@code command} on the shard: at once if the caller is the shard (or drives it, as in
+     * simulation), else as a shard command. The result completes when it has run.
+     */
+    private CompletableFuture<Void> runOnShard(Runnable command) {
         if (shard.inShard()) {
             command.run();
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        if (!wait) {
-            if (!shard.execute(command)) {
-                throw new IllegalStateException("shard " + shard.id() + " is not taking commands (its queue is full)");
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable wrapped = () -> {
+            try {
+                command.run();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+                throw e;
             }
-            return;
+        };
+        if (!shard.execute(wrapped)) {
+            throw new IllegalStateException("shard " + shard.id() + " is not taking commands (its queue is full)");
         }
-        callOnShard(() -> {
-            command.run();
-            return null;
-        });
+        return done;
+    }
+
+    private void await(CompletableFuture<?> done) {
+        try {
+            done.get(CONTROL_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            LOG.log(Level.ERROR, "link layer command failed on shard " + shard.id(), e.getCause());
+        } catch (TimeoutException e) {
+            LOG.log(Level.WARNING, () -> "Shard " + shard.id() + " did not detach the device within " + CONTROL_TIMEOUT_MS
+                    + " ms; is it running?");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private <T> T callOnShard(Callable<T> call) {
@@ -527,6 +552,16 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
         DevicePort port = nif instanceof EthernetInterface e ? e.txPort : null;
         if (port == null) {
             return drop(packet, EthernetStat.TX_NO_DEVICE, Disposition.NO_RESOURCES);
+        }
+        DevicePort[] ports = ((EthernetInterface) nif).ports();
+        if (ports.length > 1) {
+            // Send on the queue whose pool the buffer came from (an ARP reply reuses the request's buffer).
+            for (DevicePort candidate : ports) {
+                if (candidate.pool() == packet.pool()) {
+                    port = candidate;
+                    break;
+                }
+            }
         }
         if (packet.headroom() < EthernetHeader.LENGTH) {
             return drop(packet, EthernetStat.TX_NO_HEADROOM, Disposition.NO_RESOURCES);

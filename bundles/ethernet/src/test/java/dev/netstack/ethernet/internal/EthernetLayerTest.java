@@ -393,6 +393,54 @@ class EthernetLayerTest {
         assertNotNull(device.takeSent());
     }
 
+    @Test
+    void tellsListenersAboutInterfacesAndDeviceChanges() {
+        List<String> events = new ArrayList<>();
+        layer.addListener(new dev.netstack.ethernet.InterfaceListener() {
+            @Override
+            public void interfaceAdded(NetInterface n) {
+                events.add("added " + n.name());
+            }
+
+            @Override
+            public void interfaceChanged(NetInterface n) {
+                events.add("changed " + n.name() + " " + (n.device() == null ? "none" : n.device().description()));
+            }
+
+            @Override
+            public void interfaceRemoved(NetInterface n) {
+                events.add("removed " + n.name());
+            }
+        });
+        FakeDevice replacement = new FakeDevice("eth0", 0x0200_0000_0B02L, 8);
+        layer.addDevice(replacement);
+        layer.removeDevice(replacement);
+        layer.removeDevice(device);
+        layer.close();
+        assertEquals(List.of("added eth0", "changed eth0 fake:eth0@20000000b02", "changed eth0 fake:eth0@20000000002",
+                "changed eth0 none", "removed eth0"), events);
+    }
+
+    @Test
+    void controlCallsFromOtherThreadsRunOnTheShardThread() throws Exception {
+        EventLoop running = new EventLoop(0, System::nanoTime, new dev.netstack.runtime.BackoffIdleStrategy(), 64);
+        running.start();
+        EthernetLayer threaded = new EthernetLayer(config, running);
+        FakeDevice other = new FakeDevice("eth9", 0x0200_0000_0909L, 8);
+        try {
+            NetInterface eth9 = threaded.addDevice(other);
+            threaded.addStaticArpEntry("eth9", PEER_IP, PEER_MAC); // waits for the shard: attach ran before it
+            assertSame(other, eth9.device());
+            assertEquals(List.of(new ArpEntry("eth9", PEER_IP, PEER_MAC, "static", -1)), threaded.arpEntries());
+            threaded.removeDevice(other);
+            assertNull(eth9.device(), "removeDevice returns once the shard has let go of the device");
+        } finally {
+            threaded.close();
+            running.stop();
+        }
+        assertEquals(0, other.pool.inUse());
+    }
+
     // ---------------------------------------------------------------- filtering and dispatch
 
     @Test
