@@ -118,7 +118,6 @@ final class ArpResolver {
         EthernetInterface nif;
         int address;
         long mac;
-        long confirmedNs;
         int requestsSent;
         boolean refreshSent;
         int queueHead = NONE;
@@ -334,7 +333,6 @@ final class ArpResolver {
     private void confirm(Entry entry, long mac, long nowNs) {
         entry.mac = mac;
         entry.state = REACHABLE;
-        entry.confirmedNs = nowNs;
         entry.refreshSent = false;
         lruRemove(entry);
         lruAppend(entry);
@@ -533,7 +531,6 @@ final class ArpResolver {
         lruRemove(entry);
         entry.state = STATIC;
         entry.mac = mac;
-        entry.confirmedNs = nowNs;
         PacketBuffer packet;
         while ((packet = dequeue(entry)) != null) {
             layer.send(nif, mac, EthernetHeader.ETHER_TYPE_IPV4, packet, nowNs);

@@ -30,14 +30,6 @@ final class DevicePort implements PollTask {
         this.queue = queue;
     }
 
-    NetDevice device() {
-        return device;
-    }
-
-    int queue() {
-        return queue;
-    }
-
     PacketPool pool() {
         return device.pool(queue);
     }
