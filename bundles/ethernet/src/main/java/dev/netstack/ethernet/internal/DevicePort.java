@@ -22,12 +22,15 @@ final class DevicePort implements PollTask {
     private final int queue;
     private final PacketBatch rx = new PacketBatch();
     private final PacketBatch tx = new PacketBatch();
+    /** Queue 0 watches the link: a link coming up is announced (RFC 5227 §3). */
+    private boolean linkUp;
 
     DevicePort(EthernetLayer layer, EthernetInterface nif, NetDevice device, int queue) {
         this.layer = layer;
         this.nif = nif;
         this.device = device;
         this.queue = queue;
+        this.linkUp = device.isLinkUp();
     }
 
     PacketPool pool() {
@@ -36,6 +39,13 @@ final class DevicePort implements PollTask {
 
     @Override
     public int poll(long nowNs) {
+        if (queue == 0) {
+            boolean up = device.isLinkUp();
+            if (up && !linkUp) {
+                layer.linkCameUp(nif, nowNs);
+            }
+            linkUp = up;
+        }
         int received;
         try {
             received = device.receive(queue, rx);

@@ -224,7 +224,14 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
         for (DevicePort port : ports) {
             shard.addTask(port);
         }
-        arp.announce(nif, shard.clock().nanoTime()); // RFC 5227 §3: announce on the new device
+        if (device.isLinkUp()) {
+            arp.announce(nif, shard.clock().nanoTime()); // RFC 5227 §3: announce on the new device
+        }
+    }
+
+    /** Shard thread: the link of {@code nif}'s device went from down to up. */
+    void linkCameUp(EthernetInterface nif, long nowNs) {
+        arp.announce(nif, nowNs);
     }
 
     /** Called by {@link EthernetInterface#setIpv4Address}: announce the new address. */

@@ -332,6 +332,19 @@ class EthernetLayerTest {
     }
 
     @Test
+    void announcesWhenTheLinkComesUp() {
+        device.linkUp = false;
+        turn();
+        assertNull(device.takeSent());
+        device.linkUp = true;
+        turn();
+        assertEquals(arp(BROADCAST, OUR_MAC, 1, OUR_MAC, OUR_IP, 0, OUR_IP), device.takeSent());
+        turn();
+        assertNull(device.takeSent(), "once per transition");
+        assertEquals(2, count(EthernetStat.ARP_GRATUITOUS_OUT)); // with the one at start
+    }
+
+    @Test
     void keepsIndexAndAddressAcrossDeviceSwapAndAnnouncesTheNewDevice() {
         long newMac = 0x0200_0000_0B02L;
         FakeDevice replacement = new FakeDevice("eth0", newMac, 16);
@@ -562,6 +575,46 @@ class EthernetLayerTest {
         assertNull(device.takeSent());
         assertEquals(33, count(EthernetStat.ARP_MALFORMED));
         assertEquals(baseline, device.pool.inUse());
+    }
+
+    @Test
+    void randomFramesNeverThrowNorLeak() {
+        long seed = System.nanoTime();
+        System.out.println("randomFramesNeverThrowNorLeak seed " + seed);
+        java.util.Random random = new java.util.Random(seed);
+        layer.addHandler(0x0800, recorder);
+        layer.sendIpv4(nif, PEER_IP, packet(1), now); // an entry waiting, so replies can merge into it
+        String[] destinations = {mac(OUR_MAC), mac(BROADCAST), mac(OTHER_MAC)};
+        String[] types = {"0806", "0800", "86dd", "0001"};
+        StringBuilder frame = new StringBuilder();
+        for (int i = 0; i < 20_000; i++) {
+            frame.setLength(0);
+            frame.append(destinations[random.nextInt(3)]).append(mac(PEER_MAC + random.nextInt(4)))
+                    .append(types[random.nextInt(4)]);
+            if (random.nextBoolean()) { // a mostly well-formed ARP body
+                frame.append("000108000604").append(String.format("%04x", random.nextInt(4)))
+                        .append(mac(PEER_MAC)).append(ip(random.nextBoolean() ? PEER_IP : OUR_IP))
+                        .append(mac(0)).append(ip(random.nextBoolean() ? OUR_IP : PEER_IP));
+            }
+            int extra = random.nextInt(40);
+            for (int b = 0; b < extra; b++) {
+                frame.append(String.format("%02x", random.nextInt(256)));
+            }
+            int bytes = random.nextInt(frame.length() / 2 + 1);
+            device.inject(frame.substring(0, 2 * bytes));
+            if (i % 16 == 0) {
+                now += random.nextInt(200) * MS;
+                turn();
+                releaseDelivered();
+                device.releaseSent();
+            }
+        }
+        turn();
+        releaseDelivered();
+        device.releaseSent();
+        layer.close();
+        assertEquals(0, device.pool.inUse(), "seed " + seed);
+        assertEquals(20_000, count(EthernetStat.RX_FRAMES));
     }
 
     @Test

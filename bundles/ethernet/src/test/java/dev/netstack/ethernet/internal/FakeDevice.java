@@ -29,6 +29,7 @@ final class FakeDevice implements NetDevice {
     int transmitLimit = Integer.MAX_VALUE;
     boolean discardTransmitted;
     boolean closed;
+    boolean linkUp = true;
 
     FakeDevice(String name, long mac, int buffers) {
         this.name = name;
@@ -99,7 +100,7 @@ final class FakeDevice implements NetDevice {
 
     @Override
     public boolean isLinkUp() {
-        return !closed;
+        return linkUp && !closed;
     }
 
     @Override
