@@ -4,7 +4,7 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 /** Configuration PID {@code netstack.ip}. Attribute names map {@code _} to {@code .}. */
-@ObjectClassDefinition(pid = "netstack.ip", name = "netstack IPv4")
+@ObjectClassDefinition(name = "netstack IPv4")
 public @interface IpConfig {
 
     @AttributeDefinition(description = "TTL of datagrams this host sends (RFC 1122 §3.2.1.7)")

@@ -65,7 +65,7 @@ import org.osgi.service.metatype.annotations.Designate;
  */
 @Component(service = {EtherTypeHandler.class, NetworkLayer.class, RoutingTable.class, Pinger.class,
         InterfaceListener.class}, property = EtherTypeHandler.ETHER_TYPE_PROPERTY + "=0x0800",
-        configurationPid = "netstack.ip")
+        configurationPid = "netstack.ip", immediate = true)
 @Designate(ocd = IpConfig.class)
 public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingTable, Pinger, InterfaceListener {
 
