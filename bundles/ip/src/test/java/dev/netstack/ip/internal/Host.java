@@ -64,6 +64,16 @@ final class Host {
         return b;
     }
 
+    /** The bytes of a datagram with a 20-byte header and {@code payload}. */
+    static byte[] datagram(int source, int destination, int protocol, int identification, int flagsFragment,
+            byte[] payload) {
+        byte[] d = new byte[Ipv4Header.MIN_LENGTH + payload.length];
+        System.arraycopy(payload, 0, d, Ipv4Header.MIN_LENGTH, payload.length);
+        new Ipv4Header().wrap(MemorySegment.ofArray(d), 0).emit(d.length, identification, flagsFragment, 64, protocol,
+                source, destination);
+        return d;
+    }
+
     /** An ICMP message (type, code, rest, data) with its checksum. */
     static byte[] icmp(int type, int code, int rest, byte[] data) {
         byte[] m = new byte[IcmpHeader.LENGTH + data.length];
