@@ -533,7 +533,9 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
             payload.release();
             return Disposition.DROPPED;
         }
-        int nextHop = entry.route.gateway() != 0 ? entry.route.gateway() : destination;
+        // The limited broadcast goes out on the link as it is, never to a gateway (RFC 1122 §3.3.6).
+        int nextHop = entry.route.gateway() != 0 && destination != Ipv4Address.LIMITED_BROADCAST
+                ? entry.route.gateway() : destination;
         int from = source != 0 ? source : nif.ipv4Address();
         int payloadLength = payload.length();
         if (payloadLength > Ipv4Header.MAX_TOTAL_LENGTH - Ipv4Header.MIN_LENGTH) {
@@ -545,7 +547,9 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
         int identification = nextIdentification++ & 0xFFFF;
         int df = (flags & FLAG_DONT_FRAGMENT) != 0 ? Ipv4Header.FLAG_DONT_FRAGMENT : 0;
         boolean fits = Ipv4Header.MIN_LENGTH + payloadLength <= mtu;
-        if (fits && payload.pool() != largePool && payload.headroom() >= Ipv4Header.MIN_LENGTH) {
+        // In place when it fits, the buffer is a device's (not a large one, which devices may not
+        // reach), and there is room for the IP and Ethernet headers; otherwise copied.
+        if (fits && payload.pool() != largePool && payload.headroom() >= headroom()) {
             int at = payload.prepend(Ipv4Header.MIN_LENGTH);
             ip.wrap(payload.segment(), at)
                     .emit(Ipv4Header.MIN_LENGTH + payloadLength, identification, df, ttl, protocol, from, destination);

@@ -28,6 +28,7 @@ final class PingSessions {
     private final Shard shard;
     private final Counters icmpCounters;
     private final Session[] sessions = new Session[MAX_SESSIONS];
+    private final IcmpHeader icmp = new IcmpHeader();
     private int nextIdentifier = 0x4E53; // "NS"
 
     PingSessions(Ipv4Layer layer, Shard shard, Counters icmpCounters) {
@@ -124,7 +125,7 @@ final class PingSessions {
                 for (int i = 0; i < options.dataBytes(); i++) {
                     seg.set(ValueLayout.JAVA_BYTE, at + IcmpHeader.LENGTH + i, (byte) i);
                 }
-                new IcmpHeader().wrap(seg, at).emit(IcmpHeader.TYPE_ECHO_REQUEST, 0, identifier << 16 | sequence)
+                icmp.wrap(seg, at).emit(IcmpHeader.TYPE_ECHO_REQUEST, 0, identifier << 16 | sequence)
                         .fillChecksum(icmpBytes);
                 sentNs[sequence] = nowNs;
                 icmpCounters.increment(IcmpCounter.OUT_MSGS);

@@ -135,6 +135,42 @@ class Ipv4LayerTest {
     }
 
     @Test
+    void skipsOptionsAndDeliversFromTheTransportHeader() {
+        Recorder udp = new Recorder();
+        host.layer.bindProtocol(17, udp);
+        byte[] payload = pattern(12, 4);
+        // IHL 7: a record-route option (type 7, length 7, pointer 4) padded with end-of-list.
+        byte[] d = new byte[28 + payload.length];
+        System.arraycopy(payload, 0, d, 28, payload.length);
+        d[20] = 7;
+        d[21] = 7;
+        d[22] = 4;
+        Ipv4Header h = new Ipv4Header().wrap(MemorySegment.ofArray(d), 0);
+        h.emit(d.length, 5, 0, 64, 17, PEER, US);
+        h.setVersionAndHeaderLength(28).fillChecksum();
+        assertEquals(Disposition.HANDLED, receive(fromBytes(d)));
+        assertArrayEquals(payload, udp.payloads.get(0));
+        assertEquals(28, udp.headers.get(0).length);
+    }
+
+    @Test
+    void answersEchoRequestsThatCarryOptions() {
+        byte[] request = datagram(PEER, US, 1, 9, 0, icmp(8, 0, 0x00050001, pattern(20, 1)));
+        byte[] d = new byte[request.length + 4];
+        System.arraycopy(request, 0, d, 0, 20);
+        d[20] = 1; // NOP
+        System.arraycopy(request, 20, d, 24, request.length - 20);
+        Ipv4Header h = new Ipv4Header().wrap(MemorySegment.ofArray(d), 0);
+        h.setTotalLength(d.length).setVersionAndHeaderLength(24).fillChecksum();
+        assertEquals(Disposition.HANDLED, receive(fromBytes(d)));
+        PacketBuffer reply = host.link.takeSent().get(0).packet();
+        assertEquals(20 + 28, ipOf(reply).totalLength());
+        assertEquals(IcmpHeader.TYPE_ECHO_REPLY, icmpOf(reply).type());
+        assertTrue(icmpOf(reply).checksumValid(28));
+        reply.release();
+    }
+
+    @Test
     void bindsHandlersFromServiceProperties() {
         Recorder tcp = new Recorder();
         host.layer.bindProtocolHandler(tcp, Map.of(ProtocolHandler.IP_PROTOCOL_PROPERTY, "6"));

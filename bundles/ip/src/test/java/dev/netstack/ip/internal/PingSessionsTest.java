@@ -86,6 +86,15 @@ class PingSessionsTest {
     }
 
     @Test
+    void pingsWithTheLargestEchoRequest() throws Exception {
+        CompletableFuture<Pinger.Result> result = a.layer.ping(B, new Pinger.Options(65_507, 1, 100, 500), null);
+        run(100, false);
+        Pinger.Result r = result.get();
+        assertEquals(1, r.received());
+        assertEquals(45, b.layer.counters().get(IpCounter.FRAG_CREATES)); // 65515 bytes in 1480-byte slices
+    }
+
+    @Test
     void reportsLossWhenRepliesDoNotCome() throws Exception {
         CompletableFuture<Pinger.Result> result = a.layer.ping(B, new Pinger.Options(8, 2, 100, 300), null);
         run(200, true);
