@@ -104,24 +104,33 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
     @Activate
     @jakarta.inject.Inject
     public Ipv4Layer(@Reference LinkLayer link, @Reference Shard shard, IpConfig config) {
-        if (config.ttl() < 1 || config.ttl() > 255) {
-            throw new IllegalArgumentException("netstack.ip ttl must be 1 to 255, got " + config.ttl());
-        }
         this.link = link;
         this.shard = shard;
-        this.ttl = config.ttl();
+        // A bad value is reported in one sentence and replaced by its default (RFC 1122 §3.2.1.7: TTL > 0).
+        this.ttl = (int) checked("ttl", config.ttl(), 1, 255, 64);
+        long timeoutMs = checked("reassembly.timeout.ms", config.reassembly_timeout_ms(), 1, 3_600_000, 30_000);
+        long memoryBytes = checked("reassembly.memory.bytes", config.reassembly_memory_bytes(), LARGE_BUFFER_BYTES,
+                4096L * LARGE_BUFFER_BYTES, 4L << 20);
+        this.ratePerSecond = checked("icmp.rate.per.second", config.icmp_rate_per_second(), 0, 1_000_000, 100);
         this.routes = new RouteTable(link);
-        int largeBuffers = (int) Math.max(1, Math.min(4096, config.reassembly_memory_bytes() / LARGE_BUFFER_BYTES));
+        int largeBuffers = (int) (memoryBytes / LARGE_BUFFER_BYTES);
         this.largePool = PacketPool.create("ip-reassembly",
                 PacketMemory.offHeap(arena, (long) largeBuffers * LARGE_BUFFER_BYTES),
                 largeBuffers, LARGE_BUFFER_BYTES, LARGE_BUFFER_HEADROOM);
-        long timeoutNs = Math.max(1, config.reassembly_timeout_ms()) * 1_000_000L;
-        this.reassembler = new Reassembler(this, largePool, counters, shard.timers(), timeoutNs);
-        this.ratePerSecond = Math.max(0, config.icmp_rate_per_second());
+        this.reassembler = new Reassembler(this, largePool, counters, shard.timers(), timeoutMs * 1_000_000L);
         this.bucketCapacity = Math.max(1, ratePerSecond) * 1_000_000_000L;
         this.bucketTokens = bucketCapacity;
         this.bucketLastNs = shard.clock().nanoTime();
         this.pings = new PingSessions(this, shard, icmpCounters);
+    }
+
+    private static long checked(String name, long value, long min, long max, long fallback) {
+        if (value < min || value > max) {
+            LOG.log(Level.ERROR, "netstack.ip " + name + " = " + value + " is out of range; set it between " + min
+                    + " and " + max + " (using " + fallback + ")");
+            return fallback;
+        }
+        return value;
     }
 
     @Deactivate

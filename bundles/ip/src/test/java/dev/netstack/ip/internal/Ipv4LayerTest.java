@@ -211,6 +211,22 @@ class Ipv4LayerTest {
     }
 
     @Test
+    void letsATransportAnswerPortUnreachableAboutAPacketItWasGiven() {
+        ProtocolHandler closedPorts = (packet, nowNs) -> {
+            host.layer.sendIcmpError(IcmpHeader.TYPE_DESTINATION_UNREACHABLE, IcmpHeader.CODE_PORT_UNREACHABLE, packet, nowNs);
+            packet.release();
+            return Disposition.PORT_UNREACHABLE;
+        };
+        host.layer.bindProtocol(17, closedPorts);
+        byte[] original = datagram(PEER, US, 17, 44, 0, pattern(100, 6));
+        assertEquals(Disposition.PORT_UNREACHABLE, receive(fromBytes(original)));
+        PacketBuffer error = host.link.takeSent().get(0).packet();
+        assertEquals(IcmpHeader.CODE_PORT_UNREACHABLE, icmpOf(error).code());
+        assertArrayEquals(Arrays.copyOf(original, 28), Arrays.copyOfRange(bytes(error), 28, 56));
+        error.release();
+    }
+
+    @Test
     void dropsMalformedHeadersCountingTheReason() {
         byte[] good = datagram(PEER, US, 17, 1, 0, pattern(12, 0));
         record Case(int index, int value, IpCounter reason) {
@@ -333,6 +349,19 @@ class Ipv4LayerTest {
         assertEquals(Disposition.DROPPED, h.layer.send(0, far, 17, lost, h.now()));
         assertEquals(1, h.layer.counters().get(IpCounter.OUT_NO_ROUTES));
         assertEquals(0, h.buffersInUse());
+    }
+
+    @Test
+    void replacesOutOfRangeConfigurationByDefaults() {
+        Host h = new Host(clock, "198.18.0.2/24", 1500, TestConfigs.ip(0, -5, 10, -1));
+        assertEquals(63, h.layer.largePool().capacity()); // 4 MiB of 64 KiB + 256 B buffers
+        PacketBuffer payload = h.pool().allocate();
+        payload.append(8);
+        h.layer.send(0, PEER, 17, payload, h.now());
+        PacketBuffer sent = h.link.takeSent().get(0).packet();
+        assertEquals(64, ipOf(sent).ttl());
+        sent.release();
+        h.layer.close();
     }
 
     @Test
