@@ -22,6 +22,9 @@ public interface ProtocolHandler {
      *
      * <p><b>Ownership:</b> takes ownership of {@code packet}, whatever it returns. A handler that
      * answers with ICMP port unreachable calls {@link NetworkLayer#sendIcmpError} before releasing.
+     * A reassembled datagram arrives in one of the network layer's few large buffers (not a
+     * device's): a handler that queues it holds reassembly memory, so it should copy or release it
+     * promptly.
      */
     Disposition receive(PacketBuffer packet, long nowNs);
 
