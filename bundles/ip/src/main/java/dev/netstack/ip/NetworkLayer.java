@@ -1,0 +1,62 @@
+package dev.netstack.ip;
+
+import dev.netstack.nic.Disposition;
+import dev.netstack.nic.PacketBuffer;
+
+/**
+ * What the network layer offers the transports above it. Data-path methods run on the shard
+ * thread and allocate nothing; {@link #route} and {@link #mtu} are lock-free reads of the routing
+ * snapshot and may be called anywhere.
+ */
+public interface NetworkLayer {
+
+    /** Ask {@link #send(int, int, int, int, PacketBuffer, long)} to set DF (RFC 791 §3.1). */
+    int FLAG_DONT_FRAGMENT = 1;
+
+    /** Bytes of headroom a transport should leave in front of its header (IPv4 + Ethernet). */
+    int headroom();
+
+    /**
+     * Sends a transport payload as one IPv4 datagram, fragmented if it is larger than the route's
+     * MTU (RFC 791 §2.3). The data of {@code payload} starts at the transport header; the IPv4
+     * header is prepended into its headroom. {@code payload} may come from any pool, including a
+     * buffer larger than a device slot: fragments are copied into device buffers.
+     *
+     * <p><b>Ownership:</b> takes ownership of {@code payload} whatever it returns.
+     *
+     * @param source source address, or 0 to take the address of the outgoing interface
+     * @return HANDLED when handed to the link layer (QUEUED while ARP resolves), DROPPED when no
+     *     route exists or DF forbids the needed fragmentation, NO_RESOURCES when no buffer was free
+     */
+    default Disposition send(int source, int destination, int protocol, PacketBuffer payload, long nowNs) {
+        return send(source, destination, protocol, 0, payload, nowNs);
+    }
+
+    /** {@link #send(int, int, int, PacketBuffer, long)} with flags such as {@link #FLAG_DONT_FRAGMENT}. */
+    Disposition send(int source, int destination, int protocol, int flags, PacketBuffer payload, long nowNs);
+
+    /** The route to {@code destination} by longest-prefix match, or null if there is none. */
+    Route route(int destination);
+
+    /** The MTU (layer 3 bytes) toward {@code destination}, or 0 if there is no route. */
+    int mtu(int destination);
+
+    /**
+     * The source address this host uses toward {@code destination} (the outgoing interface's
+     * address), or 0 if there is no route.
+     */
+    int sourceAddressFor(int destination);
+
+    /**
+     * Sends an ICMP error (RFC 792) about {@code offending}, quoting its IP header and the first 8
+     * bytes of its data, unless RFC 1122 §3.2.2 forbids it (the offending packet is an ICMP error,
+     * was sent to a broadcast or multicast address, is a non-first fragment, or comes from an
+     * address that is not a single host) or the rate limit is exhausted.
+     *
+     * <p><b>Ownership:</b> borrows {@code offending}; its {@link PacketBuffer#networkOffset()} must
+     * point at its IP header.
+     *
+     * @return whether an error was sent
+     */
+    boolean sendIcmpError(int type, int code, PacketBuffer offending, long nowNs);
+}
