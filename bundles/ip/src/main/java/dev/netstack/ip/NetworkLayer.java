@@ -48,6 +48,16 @@ public interface NetworkLayer {
     int sourceAddressFor(int destination);
 
     /**
+     * A buffer for a datagram to {@code destination}, from the pool of the interface the route
+     * leaves by, with {@link #headroom()} bytes in front of the data so the transport writes its
+     * header at {@link PacketBuffer#offset()} and IPv4 and Ethernet are prepended without copying.
+     * Null if there is no route or the pool is empty. Shard thread only.
+     *
+     * <p><b>Ownership:</b> the caller owns the buffer.
+     */
+    PacketBuffer allocate(int destination);
+
+    /**
      * Sends an ICMP error (RFC 792) about {@code offending}, quoting its IP header and the first 8
      * bytes of its data, unless RFC 1122 §3.2.2 forbids it (the offending packet is an ICMP error,
      * was sent to a broadcast or multicast address, is a non-first fragment, or comes from an

@@ -733,6 +733,13 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
         return pings.start(destination, options, listener);
     }
 
+    @Override
+    public PacketBuffer allocate(int destination) {
+        RouteTable.Entry entry = routes.lookupEntry(destination);
+        NetInterface nif = entry == null ? null : routes.interfaceOf(entry);
+        return nif == null ? null : link.allocate(nif);
+    }
+
     /** A buffer for an ICMP message of {@code icmpBytes}: a device buffer if it fits, else a large one. */
     PacketBuffer allocateForIcmp(int destination, int icmpBytes) {
         RouteTable.Entry entry = routes.lookupEntry(destination);
