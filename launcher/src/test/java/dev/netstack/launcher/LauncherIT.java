@@ -99,8 +99,8 @@ class LauncherIT {
         assertTrue(stats.out().contains("shell\n"), stats.out());
         assertTrue(stats.out().matches("(?s).*\n  commands +[1-9].*"), "the lb before counts:\n" + stats.out());
         for (String layer : List.of("ethernet", "ip")) {
-            if (declaresCountersService(layer)) {
-                assertTrue(stats.out().contains(layer + "\n"), layer + " registers Counters but stats misses it:\n" + stats.out());
+            if (hasComponents(layer)) {
+                assertTrue(stats.out().contains(layer + "\n"), layer + " has components but stats shows no '" + layer + "' counters:\n" + stats.out());
             }
         }
 
@@ -113,6 +113,28 @@ class LauncherIT {
         assertEquals(0, process.exitValue(), stderr.join());
         assertFalse(Files.exists(socket()), "the control socket is removed");
         assertFalse(stderr.join().contains("\tat "), "no stack trace on stderr:\n" + stderr.join());
+    }
+
+    @Test
+    void fileInstallAppliesConfigurationFilesAndTheirEdits() throws Exception {
+        ControlClient.Result initial = ControlClient.execute(socket(), "cfg netstack.runtime");
+        assertEquals("netstack.runtime\n  shards = 1\n", initial.out(), initial.err());
+
+        Path file = dir.resolve("run/etc/netstack.probe-one.cfg");
+        Files.writeString(file, "answer = 42\n");
+        awaitConfig("netstack.probe", "netstack.probe~one (factory netstack.probe)\n  answer = 42\n");
+        Files.writeString(file, "answer = 43\n");
+        awaitConfig("netstack.probe", "netstack.probe~one (factory netstack.probe)\n  answer = 43\n");
+    }
+
+    private void awaitConfig(String pid, String expected) throws Exception {
+        long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        ControlClient.Result result;
+        do {
+            Thread.sleep(200);
+            result = ControlClient.execute(socket(), "cfg " + pid);
+        } while (!result.out().equals(expected) && deadlineNs - System.nanoTime() > 0);
+        assertEquals(expected, result.out(), "FileInstall polls etc/ every second");
     }
 
     @Test
@@ -150,12 +172,12 @@ class LauncherIT {
         return new Result(child.exitValue(), out, err.join());
     }
 
-    private boolean declaresCountersService(String artifact) throws IOException {
+    /** Whether the distribution's bundle {@code artifact} declares DS components (not only an API). */
+    private boolean hasComponents(String artifact) throws IOException {
         try (Stream<Path> files = Files.list(dist.resolve("bundle"))) {
             for (Path jar : files.filter(f -> f.getFileName().toString().startsWith(artifact + "-")).toList()) {
                 try (JarFile file = new JarFile(jar.toFile())) {
-                    String provided = file.getManifest().getMainAttributes().getValue("Provide-Capability");
-                    if (provided != null && provided.contains("dev.netstack.runtime.Counters")) {
+                    if (file.getManifest().getMainAttributes().getValue("Service-Component") != null) {
                         return true;
                     }
                 }
