@@ -31,6 +31,13 @@ public final class Main {
         } catch (UsageException e) {
             err.println("netstack: " + e.getMessage());
             return 2;
+        } catch (java.nio.file.AccessDeniedException e) {
+            err.println("netstack: no permission to write " + e.getFile() + ": pass --run with a directory you own.");
+            return 1;
+        } catch (java.nio.file.FileSystemException e) {
+            err.println("netstack: cannot use " + e.getFile() + " (" + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName())
+                    + "): check the path, or pass --run with another directory.");
+            return 1;
         } catch (IOException e) {
             err.println("netstack: " + e.getClass().getSimpleName() + ": " + e.getMessage());
             return 1;
