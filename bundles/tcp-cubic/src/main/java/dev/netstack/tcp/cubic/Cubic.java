@@ -29,9 +29,14 @@ import dev.netstack.tcp.CongestionControl;
  * SMSS) (RFC 6582 §3.2 step 3, to avoid a burst); the congestion avoidance epoch starts with the
  * first ACK in congestion avoidance after that.
  *
+ * <p>Slow start (§4.10) is RFC 5681's with byte counting L = 2·SMSS (RFC 3465); the initial slow
+ * start runs HyStart++ (RFC 9406, {@link HyStartPlusPlus}) unless turned off, and when it leaves
+ * slow start without a loss, W_max is undefined: the stage starts with K = 0 and W_max = cwnd
+ * (§4.10).
+ *
  * <p>Left out: undo after spurious congestion events (§4.9: the SPI has no "that loss was
- * spurious" call, so no prior_* state is kept); HyStart++ (RFC 9406: slow start is RFC 5681's with
- * byte counting L = 2·SMSS, RFC 3465); RFC 7661 window validation (the SPI does not say whether the
+ * spurious" call, so no prior_* state is kept); ECN's cwnd floor of one segment (§4.6: the SPI
+ * does not tell ECE from loss); RFC 7661 window validation (the SPI does not say whether the
  * sender was cwnd limited, so application-limited periods inside a stage still count in t; idle
  * periods end the stage, see {@link #onIdleRestart}).
  *
@@ -79,6 +84,7 @@ public final class Cubic implements CongestionControl {
     private static final double NANOS_PER_SECOND = 1e9;
 
     private final boolean fastConvergence;
+    private final HyStartPlusPlus hystart = new HyStartPlusPlus();
     private int mssBytes;
     private long cwndBytes;
     private long ssthreshBytes = Long.MAX_VALUE;
@@ -106,23 +112,27 @@ public final class Cubic implements CongestionControl {
     /** An RTO fired and no ACK for new data has arrived since: a further RTO keeps ssthresh. */
     private boolean timedOutSinceAck;
 
-    /** CUBIC with fast convergence (§4.7 SHOULD). */
+    /** CUBIC with fast convergence (§4.7 SHOULD) and HyStart++ in the initial slow start. */
     public Cubic(int mssBytes, long nowNs) {
-        this(mssBytes, nowNs, true);
+        this(mssBytes, nowNs, true, true);
     }
 
     /**
      * @param mssBytes the sender MSS (SMSS) in bytes, positive
      * @param nowNs the shard clock (CUBIC's clock starts with the first congestion avoidance stage)
      * @param fastConvergence §4.7; the RFC advises turning it off where a single flow owns the path
+     * @param hystart RFC 9406 HyStart++ in the initial slow start; off gives RFC 5681 slow start
      */
-    public Cubic(int mssBytes, long nowNs, boolean fastConvergence) {
+    public Cubic(int mssBytes, long nowNs, boolean fastConvergence, boolean hystart) {
         if (mssBytes <= 0) {
             throw new IllegalArgumentException("MSS must be positive, got " + mssBytes);
         }
         this.mssBytes = mssBytes;
         this.fastConvergence = fastConvergence;
         this.cwndBytes = initialWindowBytes(mssBytes);
+        if (!hystart) {
+            this.hystart.stop();
+        }
     }
 
     /** RFC 6928 §2: IW = min(10·MSS, max(2·MSS, 14600)) bytes (see NewReno for the choice). */
@@ -170,6 +180,11 @@ public final class Cubic implements CongestionControl {
         return srttNs;
     }
 
+    /** Whether HyStart++ has the initial slow start in Conservative Slow Start (RFC 9406 §4.2). */
+    public boolean inConservativeSlowStart() {
+        return hystart.inConservativeSlowStart();
+    }
+
     /** Whether the core has told us it is in fast recovery. */
     public boolean inRecovery() {
         return inRecovery;
@@ -194,8 +209,20 @@ public final class Cubic implements CongestionControl {
         inRecovery = false;
         long credit = ackedBytes;
         if (cwndBytes < ssthreshBytes) {
-            // §4.10 with RFC 5681 §3.1 eq. 2 and RFC 3465 §2.2: cwnd += min(N, 2·SMSS).
-            long increase = Math.min(ackedBytes, (long) ABC_LIMIT_SEGMENTS * mssBytes);
+            // §4.10 with RFC 5681 §3.1 eq. 2 and RFC 3465 §2.2: cwnd += min(N, 2·SMSS), a quarter
+            // of that in HyStart++'s Conservative Slow Start.
+            long increase;
+            if (hystart.active()) {
+                increase = hystart.onAck(ackedBytes, rttNs, bytesInFlight, mssBytes);
+                if (increase < 0) {
+                    // RFC 9406 §4.2: CSS_ROUNDS done: ssthresh = cwnd, congestion avoidance.
+                    ssthreshBytes = cwndBytes;
+                    congestionAvoidance(ackedBytes, nowNs);
+                    return;
+                }
+            } else {
+                increase = Math.min(ackedBytes, (long) ABC_LIMIT_SEGMENTS * mssBytes);
+            }
             long room = ssthreshBytes - cwndBytes;
             if (increase <= room) {
                 cwndBytes = Math.min(cwndBytes + increase, MAX_WINDOW_BYTES);
@@ -271,6 +298,7 @@ public final class Cubic implements CongestionControl {
         wMaxBytes = fastConvergence && cwnd < wMaxBytes ? cwnd * (1.0 + BETA) / 2.0 : cwnd;
         // §4.6: cwnd_prior = cwnd; ssthresh = max(flight_size·β, 2); cwnd = ssthresh.
         cwndPriorBytes = cwnd;
+        hystart.stop(); // RFC 9406 §4.2: a loss ends slow start and HyStart++
         ssthreshBytes = reducedThreshold(bytesInFlight);
         cwndBytes = ssthreshBytes;
         inEpoch = false;
@@ -296,6 +324,7 @@ public final class Cubic implements CongestionControl {
             ssthreshBytes = reducedThreshold(bytesInFlight);
         }
         cwndBytes = mssBytes;
+        hystart.stop(); // RFC 9406 §4.2: only the initial slow start
         inEpoch = false;
         flatStart = true;
         growthCarryBytes = 0;

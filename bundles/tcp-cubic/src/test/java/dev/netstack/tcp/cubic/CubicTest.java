@@ -38,7 +38,7 @@ class CubicTest {
 
     /** A connection that lost at {@code segments} of cwnd (flight = cwnd) and has recovered. */
     static Cubic afterLossAt(long segments, long rttNs, boolean fastConvergence) {
-        Cubic cc = new Cubic(MSS, 0, fastConvergence);
+        Cubic cc = new Cubic(MSS, 0, fastConvergence, true);
         long now = 0;
         while (cc.cwndBytes() < segments * MSS) {
             now = ackRound(cc, MSS, rttNs, now);
