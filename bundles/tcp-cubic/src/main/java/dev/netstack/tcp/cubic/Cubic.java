@@ -29,7 +29,8 @@ import dev.netstack.tcp.CongestionControl;
  * SMSS) (RFC 6582 §3.2 step 3, to avoid a burst); the congestion avoidance epoch starts with the
  * first ACK in congestion avoidance after that.
  *
- * <p>Slow start (§4.10) is RFC 5681's with byte counting L = 2·SMSS (RFC 3465); the initial slow
+ * <p>Slow start (§4.10) is RFC 5681's with byte counting L = 2·SMSS, 1·SMSS after a timeout
+ * (RFC 3465 §2.3); the initial slow
  * start runs HyStart++ (RFC 9406, {@link HyStartPlusPlus}) unless turned off, and when it leaves
  * slow start without a loss, W_max is undefined: the stage starts with K = 0 and W_max = cwnd
  * (§4.10).
@@ -75,8 +76,11 @@ public final class Cubic implements CongestionControl {
     /** RFC 9438 §4.3: α_cubic = 3·(1 − β)/(1 + β) ≈ 0.529, Reno's average window at β = 0.7. */
     public static final double ALPHA = 3.0 * (1.0 - BETA) / (1.0 + BETA);
 
-    /** RFC 3465 §2.2: the limit L on the slow start increase per ACK, in SMSS. */
+    /** RFC 3465 §2.3: the limit L on the slow start increase per ACK, in SMSS. */
     public static final int ABC_LIMIT_SEGMENTS = 2;
+
+    /** RFC 3465 §2.3: L in the slow start that follows a retransmission timeout. */
+    public static final int ABC_LIMIT_AFTER_TIMEOUT_SEGMENTS = 1;
 
     /** cwnd never grows past 2^31 − 1 bytes, twice the largest TCP window (RFC 7323 §2.3). */
     public static final long MAX_WINDOW_BYTES = Integer.MAX_VALUE;
@@ -111,6 +115,8 @@ public final class Cubic implements CongestionControl {
     private boolean inRecovery;
     /** An RTO fired and no ACK for new data has arrived since: a further RTO keeps ssthresh. */
     private boolean timedOutSinceAck;
+    /** In the slow start that follows a timeout (until cwnd reaches ssthresh or a new loss). */
+    private boolean slowStartAfterTimeout;
 
     /** CUBIC with fast convergence (§4.7 SHOULD) and HyStart++ in the initial slow start. */
     public Cubic(int mssBytes, long nowNs) {
@@ -209,7 +215,7 @@ public final class Cubic implements CongestionControl {
         inRecovery = false;
         long credit = ackedBytes;
         if (cwndBytes < ssthreshBytes) {
-            // §4.10 with RFC 5681 §3.1 eq. 2 and RFC 3465 §2.2: cwnd += min(N, 2·SMSS), a quarter
+            // §4.10 with RFC 5681 §3.1 eq. 2 and RFC 3465 §2.3: cwnd += min(N, 2·SMSS), a quarter
             // of that in HyStart++'s Conservative Slow Start.
             long increase;
             if (hystart.active()) {
@@ -221,14 +227,16 @@ public final class Cubic implements CongestionControl {
                     return;
                 }
             } else {
-                increase = Math.min(ackedBytes, (long) ABC_LIMIT_SEGMENTS * mssBytes);
+                int limitSegments = slowStartAfterTimeout ? ABC_LIMIT_AFTER_TIMEOUT_SEGMENTS : ABC_LIMIT_SEGMENTS;
+                increase = Math.min(ackedBytes, (long) limitSegments * mssBytes);
             }
             long room = ssthreshBytes - cwndBytes;
-            if (increase <= room) {
+            if (increase < room) {
                 cwndBytes = Math.min(cwndBytes + increase, MAX_WINDOW_BYTES);
                 return;
             }
             cwndBytes = ssthreshBytes;
+            slowStartAfterTimeout = false;
             credit = increase - room;
         }
         congestionAvoidance(credit, nowNs);
@@ -305,6 +313,7 @@ public final class Cubic implements CongestionControl {
         flatStart = false;
         growthCarryBytes = 0;
         inRecovery = true;
+        slowStartAfterTimeout = false;
     }
 
     @Override
@@ -330,6 +339,7 @@ public final class Cubic implements CongestionControl {
         growthCarryBytes = 0;
         inRecovery = false;
         timedOutSinceAck = true;
+        slowStartAfterTimeout = true;
     }
 
     @Override

@@ -72,10 +72,19 @@ class CubicTest {
 
     @Test
     void slowStartIncreasePerAckIsLimitedToTwoSegments() {
-        // RFC 3465 §2.2, L = 2·SMSS.
+        // RFC 3465 §2.3, L = 2·SMSS.
         Cubic cc = new Cubic(MSS, 0);
         cc.onAck(6L * MSS, 1_000_000L, 14_600, 0);
         assertEquals(14_600 + 2L * MSS, cc.cwndBytes());
+    }
+
+    @Test
+    void slowStartAfterATimeoutCountsAtMostOneSegmentPerAck() {
+        // RFC 3465 §2.3: L = 1·SMSS in the slow start that follows an RTO.
+        Cubic cc = new Cubic(MSS, 0);
+        cc.onRetransmissionTimeout(40L * MSS, 0);
+        cc.onAck(3L * MSS, 1_000_000L, MSS, 1_000_000L);
+        assertEquals(2L * MSS, cc.cwndBytes());
     }
 
     @Test

@@ -8,8 +8,8 @@ import dev.netstack.tcp.CongestionControl;
  * restart window after idle.
  *
  * <p>Read first: RFC 5681 §3.1 (slow start, congestion avoidance, equations 1-4), §3.2 (fast
- * retransmit / fast recovery), §4.1 (restarting idle connections); RFC 3465 §2 (byte counting, the
- * limit L); RFC 6582 §3.2 (NewReno recovery); RFC 6675 §5 (pipe); RFC 6928 §2 (initial window).
+ * retransmit / fast recovery), §4.1 (restarting idle connections); RFC 3465 §2 (byte counting; the
+ * limit L, 2·SMSS, but 1·SMSS in the slow start that follows a timeout); RFC 6582 §3.2 (NewReno recovery); RFC 6675 §5 (pipe); RFC 6928 §2 (initial window).
  *
  * <p>What the algorithm does and what the core does. The TCP core detects loss, runs recovery and
  * counts the pipe (RFC 6675 §4): during recovery it sends while {@code pipe < cwnd}. So the window
@@ -44,8 +44,11 @@ public final class NewReno implements CongestionControl {
     /** The algorithm's name, the value of {@code tcp.cc}. */
     public static final String NAME = "newreno";
 
-    /** RFC 3465 §2.2: the limit L on the slow start increase per ACK, in SMSS. */
+    /** RFC 3465 §2.3: the limit L on the slow start increase per ACK, in SMSS. */
     public static final int ABC_LIMIT_SEGMENTS = 2;
+
+    /** RFC 3465 §2.3: L in the slow start that follows a retransmission timeout. */
+    public static final int ABC_LIMIT_AFTER_TIMEOUT_SEGMENTS = 1;
 
     /** cwnd never grows past 2^31 - 1 bytes, twice the largest TCP window (RFC 7323 §2.3). */
     public static final long MAX_WINDOW_BYTES = Integer.MAX_VALUE;
@@ -58,6 +61,8 @@ public final class NewReno implements CongestionControl {
     private boolean inRecovery;
     /** An RTO fired and no ACK for new data has arrived since: a further RTO keeps ssthresh. */
     private boolean timedOutSinceAck;
+    /** In the slow start that follows a timeout (until cwnd reaches ssthresh or a new loss). */
+    private boolean slowStartAfterTimeout;
 
     /**
      * @param mssBytes the sender MSS (SMSS) in bytes, positive
@@ -117,15 +122,17 @@ public final class NewReno implements CongestionControl {
         inRecovery = false;
         long credit = ackedBytes;
         if (cwndBytes < ssthreshBytes) {
-            // RFC 5681 §3.1 eq. 2 with RFC 3465 §2.2: cwnd += min(N, L·SMSS), L = 2.
-            long increase = Math.min(ackedBytes, (long) ABC_LIMIT_SEGMENTS * mssBytes);
+            // RFC 5681 §3.1 eq. 2 with RFC 3465 §2.3: cwnd += min(N, L·SMSS), L = 2 (1 after an RTO).
+            int limitSegments = slowStartAfterTimeout ? ABC_LIMIT_AFTER_TIMEOUT_SEGMENTS : ABC_LIMIT_SEGMENTS;
+            long increase = Math.min(ackedBytes, (long) limitSegments * mssBytes);
             long room = ssthreshBytes - cwndBytes;
-            if (increase <= room) {
+            if (increase < room) {
                 cwndBytes = Math.min(cwndBytes + increase, MAX_WINDOW_BYTES);
                 return;
             }
             // Slow start stops at ssthresh; what is left of the increase counts for avoidance.
             cwndBytes = ssthreshBytes;
+            slowStartAfterTimeout = false;
             credit = increase - room;
         }
         // RFC 5681 §3.1 congestion avoidance, counted in bytes as RFC 3465 §2.1: once a window's
@@ -144,6 +151,7 @@ public final class NewReno implements CongestionControl {
         cwndBytes = ssthreshBytes;
         bytesAckedBytes = 0;
         inRecovery = true;
+        slowStartAfterTimeout = false;
     }
 
     @Override
@@ -164,6 +172,7 @@ public final class NewReno implements CongestionControl {
         bytesAckedBytes = 0;
         inRecovery = false;
         timedOutSinceAck = true;
+        slowStartAfterTimeout = true;
     }
 
     @Override

@@ -69,7 +69,7 @@ class NewRenoTest {
 
     @Test
     void slowStartStillDoublesWithDelayedAcksThanksToByteCounting() {
-        // RFC 3465 §2.2: with L = 2·SMSS an ACK for two segments opens two segments.
+        // RFC 3465 §2.3: with L = 2·SMSS an ACK for two segments opens two segments.
         NewReno cc = new NewReno(MSS, 0);
         long now = 0;
         for (int round = 1; round <= 4; round++) {
@@ -81,13 +81,30 @@ class NewRenoTest {
 
     @Test
     void slowStartIncreasePerAckIsLimitedToTwoSegments() {
-        // RFC 3465 §2.2: cwnd += min(N, L·SMSS) with L = 2.
+        // RFC 3465 §2.3: cwnd += min(N, L·SMSS) with L = 2.
         NewReno cc = new NewReno(MSS, 0);
         long before = cc.cwndBytes();
         cc.onAck(5L * MSS, RTT_NS, before, 0);
         assertEquals(before + 2L * MSS, cc.cwndBytes());
         cc.onAck(700, RTT_NS, before, 0); // a partial segment counts by its bytes
         assertEquals(before + 2L * MSS + 700, cc.cwndBytes());
+    }
+
+    @Test
+    void slowStartAfterATimeoutCountsAtMostOneSegmentPerAck() {
+        // RFC 3465 §2.3: L = 1·SMSS in the slow start that follows an RTO; 2·SMSS again later.
+        NewReno cc = new NewReno(MSS, 0);
+        cc.onRetransmissionTimeout(40L * MSS, 0);
+        cc.onAck(2L * MSS, RTT_NS, MSS, RTT_NS);
+        assertEquals(2L * MSS, cc.cwndBytes());
+        long now = RTT_NS;
+        while (cc.cwndBytes() < cc.ssthreshBytes()) {
+            now = ackRound(cc, MSS, now);
+        }
+        cc.onEnterRecovery(40L * MSS, now);
+        cc.onExitRecovery(2L * MSS, now); // cwnd 3 MSS, ssthresh 20 MSS: slow start, not after an RTO
+        cc.onAck(2L * MSS, RTT_NS, 3L * MSS, now);
+        assertEquals(5L * MSS, cc.cwndBytes());
     }
 
     @Test
