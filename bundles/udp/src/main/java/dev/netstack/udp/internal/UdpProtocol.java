@@ -97,6 +97,7 @@ public final class UdpProtocol implements ProtocolHandler, UdpLayer {
 
     private UdpEndpoint blocked;
     private boolean stopped;
+    private volatile boolean closed;
     private long lastCallbackLogNs = Long.MIN_VALUE;
 
     @Activate
@@ -137,6 +138,10 @@ public final class UdpProtocol implements ProtocolHandler, UdpLayer {
     /** Closes every socket with {@link UdpError#PROTOCOL_STOPPED}, on the shard, and frees the large buffers. */
     @Deactivate
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         CompletableFuture<Void> done = new CompletableFuture<>();
         Runnable stop = () -> {
             stopAll();
