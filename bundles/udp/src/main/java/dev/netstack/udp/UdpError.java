@@ -31,7 +31,10 @@ public enum UdpError {
     MESSAGE_TOO_LONG(90, "message too long: a UDP datagram carries at most 65507 bytes"),
     /** EDESTADDRREQ: send without a destination on a socket that is not connected. */
     DESTINATION_ADDRESS_REQUIRED(89, "destination address required: connect the socket or use sendTo"),
-    /** ENOBUFS: the network layer ran out of buffers while sending; the datagram was lost. */
+    /**
+     * ENOBUFS: the network or link layer ran out of buffers or queue space while sending; the
+     * datagram was lost. {@link UdpHandler#onWritable} follows.
+     */
     NO_BUFFERS(105, "no buffer space available; the datagram was dropped"),
     /** EPROTO: an ICMP parameter problem about a datagram of this socket. */
     PROTOCOL_ERROR(71, "protocol error reported by the network"),

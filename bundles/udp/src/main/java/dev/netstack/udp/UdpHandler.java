@@ -10,7 +10,10 @@ public interface UdpHandler {
     default void onReadable(UdpSocket socket) {
     }
 
-    /** A send failed earlier with {@link UdpError#WOULD_BLOCK}; buffers may be free again. */
+    /**
+     * A send failed earlier with {@link UdpError#WOULD_BLOCK} or {@link UdpError#NO_BUFFERS}; by
+     * the next timer tick after that, buffers may be free again. Called once per failure episode.
+     */
     default void onWritable(UdpSocket socket) {
     }
 

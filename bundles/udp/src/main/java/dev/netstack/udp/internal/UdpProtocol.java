@@ -720,6 +720,7 @@ public final class UdpProtocol implements ProtocolHandler, UdpLayer {
             }
             case NO_RESOURCES -> {
                 counters.increment(UdpCounter.SNDBUF_ERRORS);
+                block(ep);
                 return UdpError.NO_BUFFERS;
             }
             default -> {

@@ -37,8 +37,12 @@ class UdpProtocolTest {
     Stack b;
 
     void start(TestConfigs.Udp configA, TestConfigs.Udp configB) {
+        start(configA, configB, 2048);
+    }
+
+    void start(TestConfigs.Udp configA, TestConfigs.Udp configB, int buffers) {
         sim = new Simulation(42);
-        link = MemoryLink.builder().buffers(2048).capacity(1024).build();
+        link = MemoryLink.builder().buffers(buffers).capacity(1024).build();
         a = new Stack(sim.addLoop(0), link.a(), "198.18.0.1/24", configA);
         b = new Stack(sim.addLoop(1), link.b(), "198.18.0.2/24", configB);
         sim.runFor(MS); // link-up announcements
@@ -497,6 +501,44 @@ class UdpProtocolTest {
         assertNull(send(client, B_ADDRESS, 5000, new byte[] {2}));
         await("queued", () -> s.queuedDatagrams() == 2);
         s.close();
+    }
+
+    @Test
+    void sendWithoutFreeBuffersWouldBlockThenBecomesWritable() {
+        start(TestConfigs.udp(), TestConfigs.udp(), 64);
+        Recorder r = new Recorder();
+        UdpSocket s = a.open(r);
+        assertNull(s.connect(B_ADDRESS, 9));
+        assertNull(s.send(MemorySegment.ofArray(new byte[1]), 0, 1)); // resolves ARP
+        sim.runFor(10 * MS);
+        // Without turns of the loop nothing is transmitted, so the device pool runs dry.
+        UdpError error = null;
+        int sent = 0;
+        while (error == null && sent < 10_000) {
+            error = s.send(MemorySegment.ofArray(new byte[100]), 0, 100);
+            sent++;
+        }
+        assertEquals(UdpError.WOULD_BLOCK, error, "after " + sent + " sends");
+        assertEquals(0, r.writable);
+        assertEquals(1, a.udp.counters().get(UdpCounter.SNDBUF_ERRORS));
+        await("writable", () -> r.writable == 1);
+        assertNull(s.send(MemorySegment.ofArray(new byte[100]), 0, 100));
+    }
+
+    @Test
+    void fullTransmitQueueLosesTheDatagramAndLaterSignalsWritable() {
+        start();
+        Recorder r = new Recorder();
+        UdpSocket s = a.open(r);
+        assertNull(s.connect(B_ADDRESS, 9));
+        assertNull(s.send(MemorySegment.ofArray(new byte[1]), 0, 1));
+        sim.runFor(10 * MS);
+        UdpError error = null;
+        while (error == null) {
+            error = s.send(MemorySegment.ofArray(new byte[100]), 0, 100);
+        }
+        assertEquals(UdpError.NO_BUFFERS, error, "the device queue fills before the pool of 2048");
+        await("writable", () -> r.writable == 1);
     }
 
     @Test
