@@ -1,5 +1,7 @@
 package dev.netstack.udp;
 
+import dev.netstack.runtime.Shard;
+
 /**
  * The UDP service of one shard: opens datagram sockets.
  *
@@ -19,6 +21,9 @@ public interface UdpLayer {
      * @throws IllegalStateException off the shard thread or when the layer has stopped
      */
     UdpSocket open(UdpHandler handler);
+
+    /** The shard whose thread owns this layer and its sockets: run socket calls through its {@code execute}. */
+    Shard shard();
 
     /** The first and last port of the ephemeral range (configuration {@code ephemeral.low/high}). */
     int ephemeralLow();

@@ -50,12 +50,15 @@ final class UdpEndpoint implements UdpSocket {
     private int head;
     private int count;
     private int queuedBytes;
+    private int limitDatagrams;
     private int limitBytes;
 
     UdpEndpoint(UdpProtocol protocol, UdpHandler handler, int limitDatagrams, int limitBytes) {
         this.protocol = protocol;
         this.handler = handler;
+        this.ring = new PacketBuffer[0];
         resize(limitDatagrams);
+        this.limitDatagrams = limitDatagrams;
         this.limitBytes = limitBytes;
     }
 
@@ -85,7 +88,7 @@ final class UdpEndpoint implements UdpSocket {
 
     /** Whether a buffer of {@code capacity} bytes fits under both limits. */
     boolean hasRoom(int bufferCapacity) {
-        return count < ring.length && queuedBytes + bufferCapacity <= limitBytes;
+        return count < limitDatagrams && queuedBytes + bufferCapacity <= limitBytes;
     }
 
     /** Queues {@code payload} (data = the UDP payload). Takes ownership; the caller checked {@link #hasRoom}. */
@@ -255,16 +258,18 @@ final class UdpEndpoint implements UdpSocket {
             throw new IllegalArgumentException("receive queue limits must be at least 1 datagram and 1 byte, got "
                     + datagrams + " and " + bytes);
         }
-        int capacity = Math.max(Math.min(datagrams, MAX_QUEUE_DATAGRAMS), count);
+        int limit = Math.min(datagrams, MAX_QUEUE_DATAGRAMS);
+        int capacity = Math.max(limit, count); // datagrams already queued stay
         if (capacity != ring.length) {
             resize(capacity);
         }
+        this.limitDatagrams = limit;
         this.limitBytes = bytes;
     }
 
     @Override
     public int receiveQueueLimitDatagrams() {
-        return ring.length;
+        return limitDatagrams;
     }
 
     @Override

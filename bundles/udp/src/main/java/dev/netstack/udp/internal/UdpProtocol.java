@@ -215,6 +215,11 @@ public final class UdpProtocol implements ProtocolHandler, UdpLayer {
     }
 
     @Override
+    public Shard shard() {
+        return shard;
+    }
+
+    @Override
     public int ephemeralLow() {
         return ephemeralLow;
     }

@@ -417,6 +417,14 @@ class UdpProtocolTest {
         assertEquals(0, first.segment().get(ValueLayout.JAVA_BYTE, first.offset()));
         first.release();
         assertThrows(IllegalArgumentException.class, () -> server.setReceiveQueueLimits(0, 10));
+        // shrinking below what is queued keeps the queue and refuses more until it drains
+        server.setReceiveQueueLimits(1, 1 << 20);
+        assertEquals(1, server.receiveQueueLimitDatagrams());
+        assertEquals(1, server.queuedDatagrams());
+        assertNull(send(client, B_ADDRESS, 5000, new byte[] {9}));
+        sim.runFor(20 * MS);
+        assertEquals(1, server.queuedDatagrams());
+        assertEquals(5, server.drops());
     }
 
     // ---------------------------------------------------------------- socket lifecycle
