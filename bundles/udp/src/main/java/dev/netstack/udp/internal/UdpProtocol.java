@@ -168,7 +168,7 @@ public final class UdpProtocol implements ProtocolHandler, UdpLayer {
         List<UdpEndpoint> open = new ArrayList<>(sockets);
         for (UdpEndpoint ep : open) {
             ep.pendingError = UdpError.PROTOCOL_STOPPED;
-            close(ep);
+            release(ep);
             try {
                 ep.handler.onError(ep, UdpError.PROTOCOL_STOPPED);
             } catch (RuntimeException e) {
@@ -342,6 +342,11 @@ public final class UdpProtocol implements ProtocolHandler, UdpLayer {
 
     void close(UdpEndpoint ep) {
         checkThread();
+        release(ep);
+    }
+
+    /** Closes {@code ep}: unbinds it and releases its queue. Runs on the shard, or on the stopping thread if the shard is gone. */
+    private void release(UdpEndpoint ep) {
         if (!ep.open) {
             return;
         }
