@@ -176,6 +176,34 @@ class UdpProtocolTest {
         assertEquals(UdpError.MESSAGE_TOO_LONG, client.send(MemorySegment.ofArray(new byte[65_508]), 0, 65_508));
     }
 
+    @Test
+    void queuedReassembledDatagramsCountTheirWholeBuffer() {
+        start();
+        Recorder quiet = new Recorder();
+        quiet.drain = false;
+        UdpSocket server = b.open(quiet);
+        assertNull(server.bind(0, 7000));
+        UdpSocket client = a.open(null);
+        assertNull(client.connect(B_ADDRESS, 7000));
+        assertNull(client.send(MemorySegment.ofArray(new byte[1]), 0, 1)); // resolve ARP
+        sim.runFor(10 * MS);
+        assertTrue(server.drop());
+        byte[] big = pattern(60_000, 5);
+        for (int i = 0; i < 5; i++) {
+            assertNull(client.send(MemorySegment.ofArray(big), 0, big.length));
+            sim.runFor(10 * MS);
+        }
+        // 212992 bytes by default hold three 64 KiB reassembly buffers, not 3.5 datagrams of 60000
+        assertEquals(3, server.queuedDatagrams());
+        assertEquals(2, server.drops());
+        assertEquals(3, b.ipLargePool().inUse(), "dropped datagrams gave their reassembly buffers back");
+        UdpDatagram from = new UdpDatagram();
+        PacketBuffer first = server.receive(from);
+        assertEquals(60_000, first.length());
+        assertArrayEquals(big, Recorder.bytes(first));
+        first.release();
+    }
+
     // ---------------------------------------------------------------- ICMP
 
     @Test
