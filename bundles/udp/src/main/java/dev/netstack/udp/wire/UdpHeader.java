@@ -128,8 +128,9 @@ public final class UdpHeader {
     public int computeChecksum(int source, int destination) {
         int length = length();
         long sum = InternetChecksum.pseudoHeaderSum(source, destination, PROTOCOL, length);
+        // The stored field is taken out again: the sum includes it, so the difference is never negative.
         sum = InternetChecksum.sum(segment, offset, length, sum) - checksum();
-        int checksum = InternetChecksum.finish(sum + 0xFFFF); // keeps the partial sum positive
+        int checksum = InternetChecksum.finish(sum);
         return checksum == 0 ? 0xFFFF : checksum;
     }
 
