@@ -260,6 +260,7 @@ public final class PciDevice implements AutoCloseable {
         } catch (IOException e) {
             throw ioFailure("read the configuration space of", e);
         }
+        b.clear();
         return b.getInt(0);
     }
 
@@ -381,13 +382,13 @@ public final class PciDevice implements AutoCloseable {
             io.close();
         }
         ioBars.clear();
-        PciException failure = null;
+        RuntimeException failure = null;
         if (unbound) {
             try {
                 int command = readConfig16(CONFIG_COMMAND);
                 writeConfig16(CONFIG_COMMAND, command & ~COMMAND_BUS_MASTER);
-            } catch (PciException e) {
-                failure = e;
+            } catch (RuntimeException e) {
+                failure = e; // still give the device back below
             }
         }
         try {
