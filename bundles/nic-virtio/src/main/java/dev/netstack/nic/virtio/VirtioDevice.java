@@ -58,6 +58,7 @@ public final class VirtioDevice implements NetDevice {
     private final DeviceCounters counters = new DeviceCounters();
     private final DeviceCapabilities capabilities;
     private final long features;
+    private final long offeredFeatures;
     private final long mac;
     private volatile boolean closed;
 
@@ -77,6 +78,7 @@ public final class VirtioDevice implements NetDevice {
             throw new PciException(Reason.WRONG_DEVICE, "PCI device " + pci.address()
                     + " does not offer VIRTIO_F_VERSION_1 on its modern interface: it is not a virtio 1.x device.");
         }
+        this.offeredFeatures = offered;
         this.features = Features.negotiate(offered, transport.modern());
         transport.setDriverFeatures(features);
         int status = Transport.STATUS_ACKNOWLEDGE | Transport.STATUS_DRIVER;
@@ -127,7 +129,8 @@ public final class VirtioDevice implements NetDevice {
                     ? new LegacyTransport(pci.ioBar(0), pci.isMsixEnabled())
                     : new ModernTransport(pci);
             VirtioDevice device = new VirtioDevice(settings, pci, transport, rings, buffers);
-            LOG.log(Level.INFO, "opened {0}: features {1}", device, Features.describe(device.features));
+            LOG.log(Level.INFO, "opened {0}: offered features 0x{1}, negotiated {2}", device,
+                    Long.toHexString(device.offeredFeatures), Features.describe(device.features));
             return device;
         } catch (RuntimeException e) {
             if (transport != null) {
@@ -205,6 +208,11 @@ public final class VirtioDevice implements NetDevice {
     /** Negotiated feature bits. */
     public long features() {
         return features;
+    }
+
+    /** Feature bits the device offered. */
+    public long offeredFeatures() {
+        return offeredFeatures;
     }
 
     /** Bytes of the virtio-net header before each frame: 10 (legacy) or 12 (modern). */

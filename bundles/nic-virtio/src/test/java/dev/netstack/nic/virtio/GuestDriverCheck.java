@@ -73,7 +73,8 @@ public final class GuestDriverCheck {
             expect(device.headerBytes() == (modern ? 12 : 10), kind + ": header of " + device.headerBytes() + " bytes");
             expect(driverWhileOpen == null, kind + ": kernel driver unbound while open (was " + driverBefore + ")");
             report.add("info " + kind + ": opened in " + openMs + " ms, mac " + MacAddress.format(device.macAddress())
-                    + ", features 0x" + Long.toHexString(device.features()));
+                    + ", offered 0x" + Long.toHexString(device.offeredFeatures()) + ", negotiated 0x"
+                    + Long.toHexString(device.features()));
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (!device.isLinkUp() && System.nanoTime() - deadline < 0) {
                 Thread.onSpinWait();

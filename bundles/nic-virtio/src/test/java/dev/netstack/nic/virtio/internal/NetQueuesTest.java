@@ -1,0 +1,284 @@
+package dev.netstack.nic.virtio.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netstack.nic.DeviceCounters;
+import dev.netstack.nic.PacketBatch;
+import dev.netstack.nic.PacketBuffer;
+import dev.netstack.nic.PacketMemory;
+import dev.netstack.nic.PacketPool;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class NetQueuesTest {
+
+    private static final int SIZE = 64;
+
+    private final Arena arena = Arena.ofConfined();
+    private final PacketMemory rings = PacketMemory.offHeap(arena, 1 << 20);
+    private final PacketMemory buffers = PacketMemory.offHeap(arena, 256 * 2048);
+    private final PacketPool pool = PacketPool.create("virtio-test", buffers, 256, 2048, 128);
+    private final DeviceCounters counters = new DeviceCounters();
+    private final int[] kicks = new int[2];
+    private final Virtqueue rx = new Virtqueue(0, SIZE, rings, 0, q -> kicks[q]++);
+    private final Virtqueue tx = new Virtqueue(1, SIZE, rings, 65536, q -> kicks[q]++);
+    private final RingModel rxDevice = new RingModel(rings.segment(), 0, SIZE);
+    private final RingModel txDevice = new RingModel(rings.segment(), 65536, SIZE);
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    private NetQueues queues(int headerBytes) {
+        return new NetQueues(0, rx, tx, pool, headerBytes, counters);
+    }
+
+    private MemorySegment at(long ioAddress, long length) {
+        return RingModel.at(buffers.segment(), buffers.ioAddress(0), ioAddress, length);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {VirtioNetHeader.LEGACY_BYTES, VirtioNetHeader.MODERN_BYTES})
+    void fillGivesTheDeviceEveryDescriptorWithRoomForTheHeader(int header) {
+        NetQueues q = queues(header);
+        assertEquals(SIZE, q.fill());
+        assertEquals(1, kicks[0]);
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        assertEquals(SIZE, d.size());
+        for (RingModel.Descriptor e : d) {
+            assertEquals(Virtqueue.DESC_F_WRITE, e.flags());
+            assertEquals(2048 - 128 + header, e.length());
+            assertEquals(128 - header, (e.address() - buffers.ioAddress(0)) % 2048);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {VirtioNetHeader.LEGACY_BYTES, VirtioNetHeader.MODERN_BYTES})
+    void receiveStripsTheHeaderAndKeepsTheFrame(int header) {
+        NetQueues q = queues(header);
+        q.fill();
+        RingModel.Descriptor d = rxDevice.takeAvailable().get(0);
+        MemorySegment slot = at(d.address(), d.length());
+        slot.asSlice(0, header).fill((byte) 0);
+        for (int i = 0; i < 60; i++) {
+            slot.set(ValueLayout.JAVA_BYTE, header + i, (byte) (i + 1));
+        }
+        rxDevice.use(d.id(), header + 60);
+        PacketBatch batch = new PacketBatch();
+        assertEquals(1, q.receive(batch));
+        PacketBuffer b = batch.get(0);
+        assertEquals(128, b.offset());
+        assertEquals(60, b.length());
+        assertEquals(128, b.linkOffset());
+        for (int i = 0; i < 60; i++) {
+            assertEquals(i + 1, b.segment().get(ValueLayout.JAVA_BYTE, b.offset() + i));
+        }
+        assertEquals(1, counters.rxPackets);
+        assertEquals(60, counters.rxBytes);
+        batch.releaseAll();
+    }
+
+    @Test
+    void receiveRefillsOnlyOnceABatchOfDescriptorsIsFree() {
+        NetQueues q = queues(12);
+        q.fill();
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        int batchSize = q.refillBatch();
+        assertEquals(16, batchSize); // min(32, 64 / 4)
+        PacketBatch batch = new PacketBatch();
+        for (int i = 0; i < batchSize - 1; i++) {
+            rxDevice.use(d.get(i).id(), 12 + 60);
+        }
+        assertEquals(batchSize - 1, q.receive(batch));
+        assertEquals(1, kicks[0], "no refill for fewer than a batch");
+        assertEquals(batchSize - 1, rx.freeCount());
+        batch.releaseAll();
+        rxDevice.use(d.get(batchSize - 1).id(), 12 + 60);
+        assertEquals(1, q.receive(batch));
+        assertEquals(2, kicks[0], "one notification for the whole refill");
+        assertEquals(0, rx.freeCount());
+        assertEquals(batchSize, rxDevice.takeAvailable().size());
+        batch.releaseAll();
+    }
+
+    @Test
+    void refillStopsWhenThePoolIsEmptyAndResumesLater() {
+        NetQueues q = queues(12);
+        PacketBatch held = new PacketBatch(256);
+        pool.allocate(held, 256 - 10);
+        assertEquals(10, q.fill());
+        held.releaseAll();
+        assertEquals(SIZE - 10, q.refill(1));
+        assertEquals(0, rx.freeCount());
+    }
+
+    @Test
+    void runtsAndOversizedLengthsAreCountedAndReleased() {
+        NetQueues q = queues(10);
+        q.fill();
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        int before = pool.available();
+        rxDevice.use(d.get(0).id(), 10 + 13);
+        rxDevice.use(d.get(1).id(), 10 + 5000);
+        PacketBatch batch = new PacketBatch();
+        assertEquals(0, q.receive(batch));
+        assertEquals(2, counters.rxErrors);
+        assertEquals(before + 2, pool.available());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {VirtioNetHeader.LEGACY_BYTES, VirtioNetHeader.MODERN_BYTES})
+    void transmitWritesAZeroHeaderRightBeforeTheFrame(int header) {
+        NetQueues q = queues(header);
+        PacketBuffer b = pool.allocate();
+        b.segment().fill((byte) 0xA5);
+        int at = b.append(60);
+        b.segment().asSlice(at, 60).fill((byte) 0x11);
+        PacketBatch batch = new PacketBatch();
+        batch.add(b);
+        assertEquals(1, q.transmit(batch));
+        assertEquals(1, kicks[1]);
+        RingModel.Descriptor d = txDevice.takeAvailable().get(0);
+        assertEquals(0, d.flags());
+        assertEquals(60 + header, d.length());
+        assertEquals(b.ioAddress() + 128 - header, d.address());
+        MemorySegment s = b.segment();
+        for (int i = 128 - header; i < 128; i++) {
+            assertEquals(0, s.get(ValueLayout.JAVA_BYTE, i), "header byte " + i);
+        }
+        assertEquals((byte) 0xA5, s.get(ValueLayout.JAVA_BYTE, 128 - header - 1), "nothing before the header");
+        assertEquals((byte) 0x11, s.get(ValueLayout.JAVA_BYTE, 128));
+        assertEquals(1, counters.txPackets);
+    }
+
+    @Test
+    void transmitReclaimsCompletedBuffersInBatches() {
+        NetQueues q = queues(12);
+        PacketBatch batch = new PacketBatch();
+        for (int i = 0; i < 20; i++) {
+            batch.add(frame());
+        }
+        assertEquals(20, q.transmit(batch));
+        batch.clear();
+        List<RingModel.Descriptor> d = txDevice.takeAvailable();
+        int reclaimBatch = q.reclaimBatch();
+        assertEquals(16, reclaimBatch);
+        for (int i = 0; i < reclaimBatch - 1; i++) {
+            txDevice.use(d.get(i).id(), 0);
+        }
+        batch.add(frame());
+        q.transmit(batch);
+        batch.clear();
+        assertEquals(21, pool.inUse(), "fewer than a batch completed: nothing reclaimed yet");
+        txDevice.use(d.get(reclaimBatch - 1).id(), 0);
+        batch.add(frame());
+        q.transmit(batch);
+        batch.clear();
+        assertEquals(22 - reclaimBatch, pool.inUse());
+        assertEquals(1, q.txReclaims());
+    }
+
+    @Test
+    void transmitTakesWhatFitsAndLeavesTheRestToTheCaller() {
+        NetQueues q = queues(12);
+        PacketBatch batch = new PacketBatch(SIZE + 8);
+        for (int i = 0; i < SIZE + 8; i++) {
+            batch.add(frame());
+        }
+        assertEquals(SIZE, q.transmit(batch));
+        batch.removeFirst(SIZE);
+        assertEquals(8, batch.size());
+        assertEquals(0, q.transmit(batch), "ring full, nothing completed");
+        txDevice.takeAvailable().forEach(d -> txDevice.use(d.id(), 0));
+        assertEquals(8, q.transmit(batch), "reclaims when the free descriptors do not cover the batch");
+    }
+
+    @Test
+    void transmitCopiesFramesFromAnotherPool() {
+        NetQueues q = queues(12);
+        PacketPool other = PacketPool.create("heap", PacketMemory.offHeap(arena, 4 * 2048), 4, 2048, 0);
+        PacketBuffer foreign = other.allocate();
+        int at = foreign.append(60);
+        foreign.segment().asSlice(at, 60).fill((byte) 0x42);
+        PacketBatch batch = new PacketBatch();
+        batch.add(foreign);
+        assertEquals(1, q.transmit(batch));
+        assertEquals(0, other.inUse(), "the foreign buffer is released");
+        RingModel.Descriptor d = txDevice.takeAvailable().get(0);
+        assertEquals(0x42, at(d.address() + 12, 60).get(ValueLayout.JAVA_BYTE, 59));
+    }
+
+    @Test
+    void transmitNotifiesOncePerBatchAndNotAtAllWhenTheDeviceSaysSo() {
+        NetQueues q = queues(12);
+        PacketBatch batch = new PacketBatch();
+        for (int i = 0; i < 10; i++) {
+            batch.add(frame());
+        }
+        q.transmit(batch);
+        batch.clear();
+        assertEquals(1, kicks[1]);
+        txDevice.suppressNotifications(true);
+        batch.add(frame());
+        q.transmit(batch);
+        batch.clear();
+        assertEquals(1, kicks[1]);
+        assertEquals(11, txDevice.takeAvailable().size());
+    }
+
+    @Test
+    void badFramesAreDroppedAndTaken() {
+        NetQueues q = queues(12);
+        PacketBuffer runt = pool.allocate();
+        runt.append(10);
+        PacketBatch batch = new PacketBatch();
+        batch.add(runt);
+        assertEquals(1, q.transmit(batch));
+        assertEquals(1, counters.txDropped);
+        assertEquals(0, pool.inUse());
+    }
+
+    @Test
+    void releaseAllAfterResetEmptiesBothRings() {
+        NetQueues q = queues(12);
+        q.fill();
+        PacketBatch batch = new PacketBatch();
+        batch.add(frame());
+        q.transmit(batch);
+        assertTrue(pool.inUse() > SIZE);
+        q.releaseAll();
+        assertEquals(0, pool.inUse());
+    }
+
+    @Test
+    void receivedBuffersAreTheOnesTheDeviceFilled() {
+        NetQueues q = queues(12);
+        q.fill();
+        RingModel.Descriptor d = rxDevice.takeAvailable().get(5);
+        at(d.address(), 12 + 60).fill((byte) 0);
+        rxDevice.use(d.id(), 12 + 60);
+        PacketBatch batch = new PacketBatch();
+        q.receive(batch);
+        PacketBuffer b = batch.get(0);
+        assertEquals(d.address(), b.ioAddress() + 128 - 12);
+        assertNotSame(null, b);
+        assertSame(pool, b.pool());
+        batch.releaseAll();
+    }
+
+    private PacketBuffer frame() {
+        PacketBuffer b = pool.allocate();
+        b.append(60);
+        return b;
+    }
+}
