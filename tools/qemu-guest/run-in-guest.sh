@@ -38,6 +38,7 @@ die() { echo "run-in-guest: $*" >&2; exit 126; }
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing: apt-get install qemu-system-x86."
 BUSYBOX=/bin/busybox
 [ -x "$BUSYBOX" ] && "$BUSYBOX" --list | grep -qx insmod || die "static busybox is missing: apt-get install busybox-static."
+[ -c /dev/net/tun ] || die "/dev/net/tun is missing: the kernel needs TUN/TAP support."
 command -v cpio >/dev/null || die "cpio is missing: apt-get install cpio."
 command -v modprobe >/dev/null || die "modprobe is missing: apt-get install kmod."
 KERNEL=$(ls -1 /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1 || true)
@@ -138,9 +139,9 @@ ip netns exec "$NETNS" qemu-system-x86_64 \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$RESULTS,mount_tag=results,security_model=none,multidevs=remap" \
     -netdev "tap,id=n0,ifname=$LEGACY_TAP,script=no,downscript=no" \
-    -device "virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off,addr=04.0,mac=52:54:00:00:0a:02" \
+    -device "virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off,addr=04.0,mac=52:54:00:00:0a:02,romfile=" \
     -netdev "tap,id=n1,ifname=$MODERN_TAP,script=no,downscript=no" \
-    -device "virtio-net-pci,netdev=n1,disable-modern=off,disable-legacy=on,addr=05.0,mac=52:54:00:00:0b:02" &
+    -device "virtio-net-pci,netdev=n1,disable-modern=off,disable-legacy=on,addr=05.0,mac=52:54:00:00:0b:02,romfile=" &
 QEMU_PID=$!
 
 deadline=$((SECONDS + TIMEOUT))

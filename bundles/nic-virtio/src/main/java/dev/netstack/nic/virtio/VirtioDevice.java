@@ -47,6 +47,7 @@ public final class VirtioDevice implements NetDevice {
     private static final int TX_QUEUE = 1;
     private static final int MAX_QUEUE_SIZE = 256;
     private static final long RING_SPACING = 1L << 20;
+    private static final long CLOSE_DRAIN_NS = 200_000_000L;
 
     private final VirtioSettings settings;
     private final PciDevice pci;
@@ -293,7 +294,7 @@ public final class VirtioDevice implements NetDevice {
     }
 
     /**
-     * Resets the device (it stops all DMA, §2.4), releases the ring buffers, unmaps the BARs, binds
+     * Waits up to 200 ms for queued frames to be sent, resets the device (it stops all DMA, §2.4), releases the ring buffers, unmaps the BARs, binds
      * the kernel driver again and frees the DMA memory. Idempotent; call it from the shard thread or
      * after the shard has stopped polling.
      */
@@ -304,6 +305,12 @@ public final class VirtioDevice implements NetDevice {
         }
         closed = true;
         try {
+            // Let frames already queued go out (bounded): a reset drops what the device has not sent.
+            long deadlineNs = System.nanoTime() + CLOSE_DRAIN_NS;
+            while (queues.tx().inFlight() > 0 && System.nanoTime() - deadlineNs < 0) {
+                queues.reclaim();
+                Thread.onSpinWait();
+            }
             transport.reset();
             queues.releaseAll();
             pci.close();

@@ -31,6 +31,7 @@ public final class GuestDriverCheck {
     static final int PINGS = 20;
     static final int BURST = 600;
     static final int BURST_ETHERTYPE = 0x88b5; // IEEE 802 local experimental
+    static final int RATE_SECONDS = 3;
 
     private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -154,6 +155,7 @@ public final class GuestDriverCheck {
                 sent += n;
             }
             expect(burst == BURST, kind + ": transmitted a burst of " + burst + " frames");
+            sent += measureTransmitRate(kind, device, pool, tx);
             report.add("info " + kind + ": sent " + sent + " frames; counters " + device.counters(0) + "; "
                     + device.notificationStats() + "; pool in use " + pool.inUse());
             report.add("sent " + kind + " " + sent);
@@ -163,6 +165,42 @@ public final class GuestDriverCheck {
         String driverAfter = PciDevice.open(pci).driverName();
         expect(driverBefore == null ? driverAfter == null : driverBefore.equals(driverAfter),
                 kind + ": kernel driver after close is " + driverAfter + " (before: " + driverBefore + ")");
+    }
+
+    /**
+     * Transmits 60-byte frames in batches of 32 for {@link #RATE_SECONDS} seconds, as fast as the
+     * device takes them, and reports the rate (software emulation: a lower bound, not a benchmark).
+     */
+    private int measureTransmitRate(String kind, VirtioDevice device, PacketPool pool, PacketBatch tx) {
+        long mac = device.macAddress();
+        long sent = 0;
+        long startNs = System.nanoTime();
+        long endNs = startNs + RATE_SECONDS * 1_000_000_000L;
+        long nowNs = startNs;
+        while (nowNs - endNs < 0) {
+            while (tx.remaining() > 0) {
+                PacketBuffer b = pool.allocate();
+                if (b == null) {
+                    break;
+                }
+                int at = b.offset();
+                MemorySegment s = b.segment();
+                putMac(s, at, MacAddress.BROADCAST);
+                putMac(s, at + 6, mac);
+                s.set(BE16, at + 12, (short) BURST_ETHERTYPE);
+                b.setData(at, 60);
+                tx.add(b);
+            }
+            int n = device.transmit(0, tx);
+            tx.removeFirst(n);
+            sent += n;
+            nowNs = System.nanoTime();
+        }
+        tx.releaseAll();
+        double seconds = (nowNs - startNs) / 1e9;
+        report.add(String.format("info %s: transmit rate %.3f Mpps (%d frames of 60 bytes in %.1f s, batches of 32)",
+                kind, sent / seconds / 1e6, sent, seconds));
+        return (int) sent;
     }
 
     /** Queues one frame, retrying while the ring is full; returns 1 if taken. */
