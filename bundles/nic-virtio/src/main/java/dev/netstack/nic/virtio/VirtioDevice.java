@@ -31,6 +31,12 @@ import java.lang.System.Logger.Level;
  * it (QEMU's device receives every frame until a driver sets filters, so an override works
  * there; real hardware may need VIRTIO_NET_CTRL_MAC, not implemented).
  *
+ * <p>Checksums: a transmitted buffer with {@link dev.netstack.nic.PacketBuffer#FLAG_CHECKSUM_PARTIAL}
+ * must hold the pseudo-header sum (not complemented) in its layer 4 checksum field, as Linux's
+ * CHECKSUM_PARTIAL does; the device (CSUM negotiated) or the driver completes it. Received frames
+ * carry {@link dev.netstack.nic.PacketBuffer#FLAG_CHECKSUM_VERIFIED} when the device validated
+ * them (GUEST_CSUM); partially checksummed ones are completed by the driver first.
+ *
  * <p>{@link #close()} resets the device before its DMA memory is freed (§2.4), turns bus
  * mastering off and binds the kernel driver again.
  */
@@ -99,9 +105,14 @@ public final class VirtioDevice implements NetDevice {
                 PacketPool.DEFAULT_BUFFER_SIZE, PacketPool.DEFAULT_HEADROOM);
         Virtqueue rx = queue(RX_QUEUE, rxSize, 0);
         Virtqueue tx = queue(TX_QUEUE, txSize, RING_SPACING);
-        this.queues = new NetQueues(0, rx, tx, pool, headerBytes, counters);
+        boolean txChecksum = (features & Features.CSUM) != 0;
+        boolean rxChecksum = (features & Features.GUEST_CSUM) != 0;
+        this.queues = new NetQueues(0, rx, tx, pool, headerBytes, counters, txChecksum, rxChecksum);
         this.mac = settings.macAddress() >= 0 ? settings.macAddress() : deviceMac();
-        this.capabilities = new DeviceCapabilities(1, 0, PacketPool.DEFAULT_BUFFER_SIZE - PacketPool.DEFAULT_HEADROOM);
+        int offloads = (txChecksum ? DeviceCapabilities.OFFLOAD_TX_CHECKSUM : 0)
+                | (rxChecksum ? DeviceCapabilities.OFFLOAD_RX_CHECKSUM : 0);
+        this.capabilities = new DeviceCapabilities(1, offloads,
+                PacketPool.DEFAULT_BUFFER_SIZE - PacketPool.DEFAULT_HEADROOM);
         queues.fill();
         // §3.1.1 step 8
         transport.setStatus(status | Transport.STATUS_DRIVER_OK);

@@ -133,6 +133,34 @@ public final class GuestDriverCheck {
             }
             expect(echoReplies == PINGS, kind + ": " + echoReplies + " of " + PINGS + " echo replies from the host"
                     + (arpAnswered > 0 ? " (answered " + arpAnswered + " ARP requests)" : ""));
+            // checksum offload (or the driver's software fallback): a UDP datagram whose checksum
+            // field holds only the pseudo-header sum; the host answers with ICMP port unreachable
+            // only if the checksum arrived complete (it drops bad ones silently)
+            int unreachable = 0;
+            if (hostMac >= 0) {
+                deadline = System.nanoTime() + 10_000_000_000L;
+                resendNs = 0;
+                while (unreachable == 0 && System.nanoTime() - deadline < 0) {
+                    if (System.nanoTime() - resendNs > 0) {
+                        sent += send(device, tx, partialUdp(pool.allocate(), mac, hostMac, ourIp, hostIp));
+                        resendNs = System.nanoTime() + 1_100_000_000L;
+                    }
+                    device.receive(0, rx);
+                    for (int i = 0; i < rx.size(); i++) {
+                        PacketBuffer b = rx.get(i);
+                        MemorySegment s = b.segment();
+                        int o = b.offset();
+                        if (b.length() >= 42 && s.get(BE16, o + 12) == 0x0800 && s.get(ValueLayout.JAVA_BYTE, o + 23) == 1
+                                && s.get(ValueLayout.JAVA_BYTE, o + 34) == 3 && s.get(ValueLayout.JAVA_BYTE, o + 35) == 3) {
+                            unreachable++;
+                        }
+                    }
+                    rx.releaseAll();
+                }
+            }
+            expect(unreachable > 0, kind + ": UDP with a partial checksum ("
+                    + ((device.features() & dev.netstack.nic.virtio.internal.Features.CSUM) != 0 ? "device" : "driver")
+                    + " completes it) answered by the host with port unreachable");
             // a burst of more frames than the ring holds: transmit must reclaim and wrap
             int burst = 0;
             deadline = System.nanoTime() + 20_000_000_000L;
@@ -301,6 +329,45 @@ public final class GuestDriverCheck {
         }
         s.set(BE16, icmp + 2, (short) checksum(s, icmp, 64));
         return b.setData(at, 14 + total);
+    }
+
+    /** UDP (RFC 768) to port 9 with 18 bytes of data and only the pseudo-header sum in its checksum field. */
+    private static PacketBuffer partialUdp(PacketBuffer b, long mac, long dstMac, int src, int dst) {
+        if (b == null) {
+            return null;
+        }
+        int at = b.offset();
+        MemorySegment s = b.segment();
+        int udpBytes = 8 + 18;
+        int total = 20 + udpBytes;
+        s.asSlice(at, 14 + total).fill((byte) 0);
+        putMac(s, at, dstMac);
+        putMac(s, at + 6, mac);
+        s.set(BE16, at + 12, (short) 0x0800);
+        int ip = at + 14;
+        s.set(ValueLayout.JAVA_BYTE, ip, (byte) 0x45);
+        s.set(BE16, ip + 2, (short) total);
+        s.set(BE16, ip + 6, (short) 0x4000);
+        s.set(ValueLayout.JAVA_BYTE, ip + 8, (byte) 64);
+        s.set(ValueLayout.JAVA_BYTE, ip + 9, (byte) 17);
+        s.set(BE32, ip + 12, src);
+        s.set(BE32, ip + 16, dst);
+        s.set(BE16, ip + 10, (short) checksum(s, ip, 20));
+        int udp = ip + 20;
+        s.set(BE16, udp, (short) 40000);
+        s.set(BE16, udp + 2, (short) 9);
+        s.set(BE16, udp + 4, (short) udpBytes);
+        for (int i = 0; i < 18; i++) {
+            s.set(ValueLayout.JAVA_BYTE, udp + 8 + i, (byte) ('a' + i));
+        }
+        long pseudo = (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + 17 + udpBytes;
+        while ((pseudo >>> 16) != 0) {
+            pseudo = (pseudo & 0xffff) + (pseudo >>> 16);
+        }
+        s.set(BE16, udp + 6, (short) pseudo);
+        b.setData(at, 14 + total);
+        b.setChecksumRequest(34, 6);
+        return b;
     }
 
     static int checksum(MemorySegment s, int at, int length) {

@@ -5,6 +5,8 @@ import dev.netstack.nic.PacketBatch;
 import dev.netstack.nic.PacketBuffer;
 import dev.netstack.nic.PacketPool;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * The data path of one virtio-net queue pair (virtio 1.1 §5.1.6): a receive queue kept full of
@@ -28,6 +30,8 @@ import java.lang.foreign.MemorySegment;
 public final class NetQueues {
 
     private static final int ETHERNET_HEADER = 14;
+    private static final int UDP_CHECKSUM_OFFSET = 6;
+    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final Virtqueue rx;
     private final Virtqueue tx;
@@ -40,10 +44,23 @@ public final class NetQueues {
     private final int reclaimBatch;
     private final int maxFrameBytes;
     private final int queue;
+    private final boolean txChecksumOffload;
+    private final boolean rxChecksumReported;
     private long rxRefills;
     private long txReclaims;
 
+    /** A queue pair without checksum offloads. */
     public NetQueues(int queue, Virtqueue rx, Virtqueue tx, PacketPool pool, int headerBytes, DeviceCounters counters) {
+        this(queue, rx, tx, pool, headerBytes, counters, false, false);
+    }
+
+    /**
+     * @param txChecksumOffload VIRTIO_NET_F_CSUM was negotiated: partial checksums go to the device
+     * @param rxChecksumReported VIRTIO_NET_F_GUEST_CSUM was negotiated: the device flags frames
+     *        whose checksum it validated and may deliver frames whose checksum is only partial
+     */
+    public NetQueues(int queue, Virtqueue rx, Virtqueue tx, PacketPool pool, int headerBytes, DeviceCounters counters,
+            boolean txChecksumOffload, boolean rxChecksumReported) {
         if (pool.headroom() < headerBytes) {
             throw new IllegalArgumentException("pool headroom " + pool.headroom() + " leaves no room for the "
                     + headerBytes + "-byte virtio-net header");
@@ -59,6 +76,8 @@ public final class NetQueues {
         this.refillBatch = Math.max(1, Math.min(32, rx.size() / 4));
         this.reclaimBatch = Math.max(1, Math.min(32, tx.size() / 4));
         this.maxFrameBytes = pool.bufferSize() - headroom;
+        this.txChecksumOffload = txChecksumOffload;
+        this.rxChecksumReported = rxChecksumReported;
     }
 
     public Virtqueue rx() {
@@ -150,8 +169,12 @@ public final class NetQueues {
                 buffer.release();
                 continue;
             }
-            // The header's DATA_VALID flag is meaningful only with GUEST_CSUM, which is not negotiated.
             buffer.setData(headroom, frameBytes).setQueue(queue).setLinkOffset(headroom);
+            if (rxChecksumReported && !receivedChecksum(buffer)) {
+                counters.rxErrors++;
+                buffer.release();
+                continue;
+            }
             batch.add(buffer);
             counters.rxPackets++;
             counters.rxBytes += frameBytes;
@@ -195,6 +218,21 @@ public final class NetQueues {
             }
             int at = buffer.offset() - headerBytes;
             header.wrap(buffer.segment(), at).clear();
+            if (buffer.hasFlag(PacketBuffer.FLAG_CHECKSUM_PARTIAL)) {
+                int start = buffer.checksumStart();
+                int field = start + buffer.checksumOffset();
+                if (start < ETHERNET_HEADER || field + 2 > length) {
+                    counters.txDropped++; // a request outside the frame: never hand it to the device
+                    buffer.release();
+                    taken++;
+                    continue;
+                }
+                if (txChecksumOffload) { // §5.1.6.2: the device sums from csum_start to the end
+                    header.flags(VirtioNetHeader.F_NEEDS_CSUM).csumStart(start).csumOffset(buffer.checksumOffset());
+                } else {
+                    completeChecksum(buffer.segment(), buffer.offset(), start, buffer.checksumOffset(), length);
+                }
+            }
             tx.add(buffer, buffer.ioAddress() + at, length + headerBytes, false);
             counters.txPackets++;
             counters.txBytes += length;
@@ -204,6 +242,56 @@ public final class NetQueues {
             tx.kick();
         }
         return taken;
+    }
+
+    /**
+     * With GUEST_CSUM (§5.1.6.4): DATA_VALID marks a frame whose checksum the device validated;
+     * NEEDS_CSUM marks one whose layer 4 checksum field holds only the pseudo-header sum (a frame
+     * the host sent with checksum offload): the driver completes it here, so the stack always sees
+     * a valid checksum. Returns false if the header's checksum range lies outside the frame.
+     */
+    private boolean receivedChecksum(PacketBuffer buffer) {
+        header.wrap(buffer.segment(), headroom - headerBytes);
+        int flags = header.flags();
+        if ((flags & VirtioNetHeader.F_NEEDS_CSUM) != 0) {
+            int start = header.csumStart();
+            int offset = header.csumOffset();
+            if (start < ETHERNET_HEADER || start + offset + 2 > buffer.length()) {
+                return false;
+            }
+            completeChecksum(buffer.segment(), headroom, start, offset, buffer.length());
+            buffer.setFlags(buffer.flags() | PacketBuffer.FLAG_CHECKSUM_VERIFIED);
+        } else if ((flags & VirtioNetHeader.F_DATA_VALID) != 0) {
+            buffer.setFlags(buffer.flags() | PacketBuffer.FLAG_CHECKSUM_VERIFIED);
+        }
+        return true;
+    }
+
+    /**
+     * Completes a partial Internet checksum (RFC 1071) in software: the field at
+     * {@code start + offset} holds the pseudo-header sum; the one's complement of the sum of
+     * everything from {@code start} to the end of the frame replaces it. A UDP result of 0 is
+     * sent as 0xffff (RFC 768: 0 means no checksum). Offsets are from the frame's first byte at
+     * {@code frame} in {@code segment}.
+     */
+    static void completeChecksum(MemorySegment segment, int frame, int start, int offset, int frameBytes) {
+        long sum = 0;
+        int at = frame + start;
+        int end = frame + frameBytes;
+        for (; at + 1 < end; at += 2) {
+            sum += segment.get(BE16, at) & 0xffff;
+        }
+        if (at < end) {
+            sum += (segment.get(ValueLayout.JAVA_BYTE, at) & 0xff) << 8;
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        int checksum = (int) ~sum & 0xffff;
+        if (checksum == 0 && offset == UDP_CHECKSUM_OFFSET) {
+            checksum = 0xffff;
+        }
+        segment.set(BE16, frame + start + offset, (short) checksum);
     }
 
     /** Releases every buffer the device has finished transmitting. */

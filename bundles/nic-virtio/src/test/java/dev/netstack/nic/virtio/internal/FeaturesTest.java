@@ -12,13 +12,15 @@ class FeaturesTest {
     private static final long QEMU_LEGACY = 0x79bf_ffe7L;
 
     @Test
-    void modernNegotiatesMacStatusAndVersion1Only() {
-        assertEquals(Features.MAC | Features.STATUS | Features.VERSION_1, Features.negotiate(QEMU_MODERN, true));
+    void modernNegotiatesMacStatusChecksumsAndVersion1() {
+        assertEquals(Features.MAC | Features.STATUS | Features.CSUM | Features.GUEST_CSUM | Features.VERSION_1,
+                Features.negotiate(QEMU_MODERN, true));
     }
 
     @Test
-    void legacyNegotiatesMacStatusAndAnyLayout() {
-        assertEquals(Features.MAC | Features.STATUS | Features.ANY_LAYOUT, Features.negotiate(QEMU_LEGACY, false));
+    void legacyNegotiatesMacStatusChecksumsAndAnyLayout() {
+        assertEquals(Features.MAC | Features.STATUS | Features.CSUM | Features.GUEST_CSUM | Features.ANY_LAYOUT,
+                Features.negotiate(QEMU_LEGACY, false));
     }
 
     @Test

@@ -319,6 +319,133 @@ class NetQueuesTest {
         assertTrue(driverBytes * 100 < packets, driverBytes + " bytes for " + packets + " frames");
     }
 
+    private static final java.nio.ByteOrder BE = java.nio.ByteOrder.BIG_ENDIAN;
+    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(BE);
+    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(BE);
+
+    /**
+     * Writes an Ethernet + IPv4 + UDP frame of {@code payload} bytes at {@code at} whose UDP
+     * checksum field holds only the pseudo-header sum (RFC 768), as a sender using offload leaves it.
+     */
+    private static int partialUdp(MemorySegment s, int at, int payload) {
+        int udpBytes = 8 + payload;
+        s.asSlice(at, 14 + 20 + udpBytes).fill((byte) 0);
+        s.set(BE16, at + 12, (short) 0x0800);
+        s.set(ValueLayout.JAVA_BYTE, at + 14, (byte) 0x45);
+        s.set(BE16, at + 16, (short) (20 + udpBytes));
+        s.set(ValueLayout.JAVA_BYTE, at + 23, (byte) 17);
+        s.set(BE32, at + 26, 0xc612_0a02); // 198.18.10.2
+        s.set(BE32, at + 30, 0xc612_0a01); // 198.18.10.1
+        s.set(BE16, at + 34, (short) 40000);
+        s.set(BE16, at + 36, (short) 9);
+        s.set(BE16, at + 38, (short) udpBytes);
+        for (int i = 0; i < payload; i++) {
+            s.set(ValueLayout.JAVA_BYTE, at + 42 + i, (byte) (i * 7 + 3));
+        }
+        long pseudo = 0xc612 + 0x0a02 + 0xc612 + 0x0a01 + 17 + udpBytes;
+        pseudo = (pseudo & 0xffff) + (pseudo >>> 16);
+        s.set(BE16, at + 40, (short) pseudo);
+        return 14 + 20 + udpBytes;
+    }
+
+    /** RFC 768/1071 check, independent of the driver: pseudo-header plus UDP datagram sums to 0xffff. */
+    private static boolean udpChecksumValid(MemorySegment s, int at) {
+        int udpBytes = s.get(BE16, at + 38) & 0xffff;
+        long sum = 0xc612 + 0x0a02 + 0xc612 + 0x0a01 + 17 + udpBytes;
+        for (int i = 0; i < udpBytes; i += 2) {
+            int hi = s.get(ValueLayout.JAVA_BYTE, at + 34 + i) & 0xff;
+            int lo = i + 1 < udpBytes ? s.get(ValueLayout.JAVA_BYTE, at + 34 + i + 1) & 0xff : 0;
+            sum += hi << 8 | lo;
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return sum == 0xffff;
+    }
+
+    @Test
+    void transmitHandsPartialChecksumsToTheDeviceWhenCsumIsNegotiated() {
+        NetQueues q = new NetQueues(0, rx, tx, pool, 12, counters, true, false);
+        PacketBuffer b = pool.allocate();
+        int length = partialUdp(b.segment(), b.offset(), 33);
+        b.setData(b.offset(), length).setChecksumRequest(34, 6);
+        PacketBatch batch = new PacketBatch();
+        batch.add(b);
+        assertEquals(1, q.transmit(batch));
+        RingModel.Descriptor d = txDevice.takeAvailable().get(0);
+        VirtioNetHeader h = new VirtioNetHeader(12).wrap(at(d.address(), 12), 0);
+        assertEquals(VirtioNetHeader.F_NEEDS_CSUM, h.flags());
+        assertEquals(34, h.csumStart());
+        assertEquals(6, h.csumOffset());
+    }
+
+    @Test
+    void transmitCompletesPartialChecksumsItselfWithoutCsum() {
+        NetQueues q = queues(10);
+        PacketBuffer b = pool.allocate();
+        int length = partialUdp(b.segment(), b.offset(), 33); // odd length: the last byte is padded
+        b.setData(b.offset(), length).setChecksumRequest(34, 6);
+        assertTrue(!udpChecksumValid(b.segment(), b.offset()));
+        PacketBatch batch = new PacketBatch();
+        batch.add(b);
+        assertEquals(1, q.transmit(batch));
+        RingModel.Descriptor d = txDevice.takeAvailable().get(0);
+        assertEquals(0, new VirtioNetHeader(10).wrap(at(d.address(), 10), 0).flags());
+        assertTrue(udpChecksumValid(at(d.address() + 10, length), 0));
+    }
+
+    @Test
+    void transmitDropsChecksumRequestsOutsideTheFrame() {
+        NetQueues q = new NetQueues(0, rx, tx, pool, 12, counters, true, false);
+        PacketBuffer b = pool.allocate();
+        b.append(60);
+        b.setChecksumRequest(34, 30);
+        PacketBatch batch = new PacketBatch();
+        batch.add(b);
+        assertEquals(1, q.transmit(batch));
+        assertEquals(1, counters.txDropped);
+        assertEquals(0, txDevice.takeAvailable().size());
+    }
+
+    @Test
+    void receiveMarksFramesTheDeviceValidated() {
+        NetQueues q = new NetQueues(0, rx, tx, pool, 12, counters, false, true);
+        q.fill();
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        new VirtioNetHeader(12).wrap(at(d.get(0).address(), 12), 0).clear().flags(VirtioNetHeader.F_DATA_VALID);
+        rxDevice.use(d.get(0).id(), 12 + 60);
+        new VirtioNetHeader(12).wrap(at(d.get(1).address(), 12), 0).clear();
+        rxDevice.use(d.get(1).id(), 12 + 60);
+        PacketBatch batch = new PacketBatch();
+        assertEquals(2, q.receive(batch));
+        assertTrue(batch.get(0).hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED));
+        assertTrue(!batch.get(1).hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED));
+        batch.releaseAll();
+    }
+
+    @Test
+    void receiveCompletesPartiallyChecksummedFrames() {
+        NetQueues q = new NetQueues(0, rx, tx, pool, 12, counters, false, true);
+        q.fill();
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        MemorySegment slot = at(d.get(0).address(), d.get(0).length());
+        new VirtioNetHeader(12).wrap(slot, 0).clear().flags(VirtioNetHeader.F_NEEDS_CSUM).csumStart(34).csumOffset(6);
+        int length = partialUdp(slot, 12, 100);
+        rxDevice.use(d.get(0).id(), 12 + length);
+        // and one whose checksum range lies outside the frame
+        MemorySegment bad = at(d.get(1).address(), d.get(1).length());
+        new VirtioNetHeader(12).wrap(bad, 0).clear().flags(VirtioNetHeader.F_NEEDS_CSUM).csumStart(34).csumOffset(90);
+        partialUdp(bad, 12, 10);
+        rxDevice.use(d.get(1).id(), 12 + 52);
+        PacketBatch batch = new PacketBatch();
+        assertEquals(1, q.receive(batch));
+        PacketBuffer b = batch.get(0);
+        assertTrue(b.hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED));
+        assertTrue(udpChecksumValid(b.segment(), b.offset()));
+        assertEquals(1, counters.rxErrors);
+        batch.releaseAll();
+    }
+
     private PacketBuffer frame() {
         PacketBuffer b = pool.allocate();
         b.append(60);
