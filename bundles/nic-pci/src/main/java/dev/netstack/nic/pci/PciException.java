@@ -12,7 +12,7 @@ public final class PciException extends RuntimeException {
 
     /** What went wrong, for callers and tests that act on the kind of failure. */
     public enum Reason {
-        BAD_ADDRESS, NO_SUCH_DEVICE, NOT_PERMITTED, WRONG_DEVICE, IN_USE, NO_HUGEPAGES, IO_ERROR
+        BAD_ADDRESS, BAD_CONFIGURATION, NO_SUCH_DEVICE, NOT_PERMITTED, WRONG_DEVICE, IN_USE, NO_HUGEPAGES, IO_ERROR
     }
 
     private final Reason reason;

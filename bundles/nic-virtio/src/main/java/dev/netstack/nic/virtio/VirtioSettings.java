@@ -20,7 +20,7 @@ public record VirtioSettings(String name, PciAddress pci, long macAddress, int p
             throw new IllegalArgumentException("a virtio device needs an interface name");
         }
         if (poolBuffers < 64 || poolBuffers > 1 << 20) {
-            throw new PciException(PciException.Reason.BAD_ADDRESS, "pool.buffers " + poolBuffers
+            throw new PciException(PciException.Reason.BAD_CONFIGURATION, "pool.buffers " + poolBuffers
                     + " is out of range: give 64 to 1048576 buffers.");
         }
     }
@@ -37,7 +37,7 @@ public record VirtioSettings(String name, PciAddress pci, long macAddress, int p
             try {
                 macAddress = MacAddress.parse(mac.trim());
             } catch (IllegalArgumentException e) {
-                throw new PciException(PciException.Reason.BAD_ADDRESS, "mac '" + mac
+                throw new PciException(PciException.Reason.BAD_CONFIGURATION, "mac '" + mac
                         + "' is not a MAC address: write it as 02:00:00:00:00:01 or leave it empty.");
             }
         }
