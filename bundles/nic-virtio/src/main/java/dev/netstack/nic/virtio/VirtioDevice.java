@@ -68,6 +68,8 @@ public final class VirtioDevice implements NetDevice {
     private final long offeredFeatures;
     private final long mac;
     private volatile boolean closed;
+    /** Set by the shard while it is inside receive or transmit, so close never unmaps under it. */
+    private volatile boolean inDataPath;
 
     private VirtioDevice(VirtioSettings settings, PciDevice pci, Transport transport, DmaMemory ringMemory,
             DmaMemory poolMemory) {
@@ -138,7 +140,7 @@ public final class VirtioDevice implements NetDevice {
             pci.takeFromKernel();
             pci.enableBusMastering();
             transport = pci.deviceId() == DEVICE_LEGACY_NET
-                    ? new LegacyTransport(pci.ioBar(0), pci.isMsixEnabled())
+                    ? new LegacyTransport(pci.ioBar(0), pci.ioBar(0), pci.isMsixEnabled())
                     : new ModernTransport(pci);
             VirtioDevice device = new VirtioDevice(settings, pci, transport, rings, buffers);
             LOG.log(Level.INFO, "opened {0}: offered features 0x{1}, negotiated {2}", device,
@@ -252,9 +254,13 @@ public final class VirtioDevice implements NetDevice {
         return 1500;
     }
 
-    /** §5.1.4: VIRTIO_NET_S_LINK_UP in the status field when STATUS is negotiated; else always up. */
+    /**
+     * §5.1.4: VIRTIO_NET_S_LINK_UP in the status field when STATUS is negotiated; else always up.
+     * Synchronized with {@link #close()} (an uncontended monitor, not a per-packet cost), so the
+     * registers are never read after they are unmapped.
+     */
     @Override
-    public boolean isLinkUp() {
+    public synchronized boolean isLinkUp() {
         if (closed) {
             return false;
         }
@@ -277,18 +283,22 @@ public final class VirtioDevice implements NetDevice {
 
     @Override
     public int receive(int queue, PacketBatch batch) {
-        if (closed) {
-            return 0;
+        inDataPath = true; // a volatile write before the read of closed: close() sees one or the other
+        try {
+            return closed ? 0 : queues.receive(batch);
+        } finally {
+            inDataPath = false;
         }
-        return queues.receive(batch);
     }
 
     @Override
     public int transmit(int queue, PacketBatch batch) {
-        if (closed) {
-            return 0;
+        inDataPath = true;
+        try {
+            return closed ? 0 : queues.transmit(batch);
+        } finally {
+            inDataPath = false;
         }
-        return queues.transmit(batch);
     }
 
     @Override
@@ -306,8 +316,9 @@ public final class VirtioDevice implements NetDevice {
 
     /**
      * Waits up to 200 ms for queued frames to be sent, resets the device (it stops all DMA, §2.4), releases the ring buffers, unmaps the BARs, binds
-     * the kernel driver again and frees the DMA memory. Idempotent; call it from the shard thread or
-     * after the shard has stopped polling.
+     * the kernel driver again and frees the DMA memory. Idempotent. From another thread it is safe
+     * while a shard polls: calls after it return 0, and a call in progress is waited for (up to
+     * 200 ms) before the rings are unmapped.
      */
     @Override
     public synchronized void close() {
@@ -315,6 +326,11 @@ public final class VirtioDevice implements NetDevice {
             return;
         }
         closed = true;
+        // A shard still inside receive or transmit finishes its call before the rings go away.
+        long busyDeadlineNs = System.nanoTime() + CLOSE_DRAIN_NS;
+        while (inDataPath && System.nanoTime() - busyDeadlineNs < 0) {
+            Thread.onSpinWait();
+        }
         try {
             // Let frames already queued go out (bounded): a reset drops what the device has not sent.
             long deadlineNs = System.nanoTime() + CLOSE_DRAIN_NS;

@@ -22,10 +22,17 @@ public final class LegacyTransport implements Transport {
     static final int CONFIG_MSIX = 0x18;
 
     private final IoBar io;
+    private final IoBar notifyIo;
     private final int config;
 
-    public LegacyTransport(IoBar io, boolean msixEnabled) {
+    /**
+     * @param io the BAR for control accesses (any one thread at a time)
+     * @param notifyIo the same BAR opened again for queue notifications from the shard, so the data
+     *        path never shares an {@link IoBar}'s scratch buffer with a control thread
+     */
+    public LegacyTransport(IoBar io, IoBar notifyIo, boolean msixEnabled) {
         this.io = io;
+        this.notifyIo = notifyIo;
         this.config = msixEnabled ? CONFIG_MSIX : CONFIG;
     }
 
@@ -35,18 +42,18 @@ public final class LegacyTransport implements Transport {
     }
 
     @Override
-    public void reset() {
+    public synchronized void reset() {
         io.write8(DEVICE_STATUS, 0);
         io.read8(DEVICE_STATUS); // flushes the write; the legacy device resets at once
     }
 
     @Override
-    public int status() {
+    public synchronized int status() {
         return io.read8(DEVICE_STATUS);
     }
 
     @Override
-    public void setStatus(int status) {
+    public synchronized void setStatus(int status) {
         io.write8(DEVICE_STATUS, status);
     }
 
@@ -82,16 +89,17 @@ public final class LegacyTransport implements Transport {
 
     @Override
     public Notifier notifier(int queue) {
-        return q -> io.write16(QUEUE_NOTIFY, q);
+        return q -> notifyIo.write16(QUEUE_NOTIFY, q);
     }
 
     @Override
-    public int deviceConfig8(int offset) {
+    public synchronized int deviceConfig8(int offset) {
         return io.read8(config + offset);
     }
 
+    /** Synchronized: link status is read from control threads and the shard alike. */
     @Override
-    public int deviceConfig16(int offset) {
+    public synchronized int deviceConfig16(int offset) {
         return io.read16(config + offset);
     }
 
