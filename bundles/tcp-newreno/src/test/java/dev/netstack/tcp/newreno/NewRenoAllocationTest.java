@@ -1,6 +1,6 @@
 package dev.netstack.tcp.newreno;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
@@ -36,6 +36,8 @@ class NewRenoAllocationTest {
         long before = threads.getCurrentThreadAllocatedBytes();
         churn(cc, now);
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-        assertEquals(0, allocated, "bytes allocated by 200000 ACKs and their loss events");
+        // A per-ACK allocation would cost at least 16 bytes x 200,000; a JIT recompilation during the
+        // measured pass may allocate a few bytes once, which is not what this test is about.
+        assertTrue(allocated < 1024, "bytes allocated by 200000 ACKs and their loss events" + ": " + allocated);
     }
 }
