@@ -288,7 +288,6 @@ final class Tcb implements TcpConnection {
     /** Applies the options of a SYN (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018 §2). */
     void applySynOptions(SegmentView s, long nowNs) {
         peerMss = s.options.mss > 0 ? s.options.mss : 536; // RFC 9293 §3.7.1: default 536
-        updateMss();
         if (s.options.windowScale >= 0 && wsOk) {
             sndShift = s.options.windowScale;
         } else {
@@ -304,6 +303,7 @@ final class Tcb implements TcpConnection {
             tsOk = false;
         }
         sackOk = sackOk && s.options.sackPermitted;
+        updateMss();
     }
 
     void updateMss() {
@@ -326,6 +326,8 @@ final class Tcb implements TcpConnection {
 
     void established(long nowNs) {
         setState(TcpState.ESTABLISHED);
+        recover = iss; // RFC 6582 §3.2 step 1: recover starts at the initial send sequence number
+        highRxt = sndUna;
         retries = 0;
         if (cc == null) {
             cc = stack.newCongestionControl(ccName, mss, nowNs);
@@ -424,6 +426,10 @@ final class Tcb implements TcpConnection {
             acceptable = true;
         }
         if (!acceptable) {
+            if (state == TcpState.TIME_WAIT && (flags & TcpHeader.FIN) != 0) {
+                // RFC 9293 §3.10.7.4 TIME_WAIT: a retransmitted FIN is acknowledged and restarts 2 MSL
+                stack.timers.schedule(waitTimer, nowNs + 2 * stack.mslNs);
+            }
             if (!rst) {
                 stack.counters.increment(TcpCounter.DROP_SEQUENCE);
                 sendAck(nowNs); // RFC 9293 §3.10.7.4: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
@@ -1204,6 +1210,7 @@ final class Tcb implements TcpConnection {
 
     /** Deletes the TCB (RFC 9293 "enter CLOSED, delete the TCB") and reports {@code reason}. */
     void terminate(TcpError reason, long nowNs) {
+        if (Boolean.getBoolean("tcp.debug")) new Throwable("terminate " + state + " " + reason).printStackTrace();
         if (state == TcpState.CLOSED) {
             return;
         }
