@@ -578,7 +578,7 @@ final class Tcb implements TcpConnection {
             if (appClosed) {
                 // RFC 9293 §3.10.7.4 / RFC 2525 §2.17: data nobody will read: reset.
                 stack.counters.increment(TcpCounter.DROP_AFTER_CLOSE);
-                stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndNxt, 0, false, nowNs);
+                stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndMax, 0, false, nowNs);
                 terminate(TcpError.CONNECTION_ABORTED, nowNs);
                 return;
             }
@@ -1046,8 +1046,12 @@ final class Tcb implements TcpConnection {
         }
     }
 
+    /**
+     * A pure ACK carries the highest sequence number sent: after an RTO SND.NXT goes back to
+     * SND.UNA, and a zero-length segment below the peer's RCV.NXT would fail its acceptability test.
+     */
     void sendAck(long nowNs) {
-        emit(sndNxt, 0, TcpHeader.ACK, nowNs);
+        emit(sndMax, 0, TcpHeader.ACK, nowNs);
     }
 
     private boolean emitData(int seq, int length, int flags, long nowNs) {
@@ -1255,7 +1259,7 @@ final class Tcb implements TcpConnection {
         }
         // RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST> in synchronized states
         if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {
-            stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndNxt, 0, false, nowNs);
+            stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndMax, 0, false, nowNs);
         }
         if (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) {
             stack.counters.increment(TcpCounter.ESTAB_RESETS);
