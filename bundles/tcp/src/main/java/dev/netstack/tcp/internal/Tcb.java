@@ -471,6 +471,14 @@ final class Tcb implements TcpConnection {
             tsRecentNs = nowNs;
         }
 
+        if (tsOk && s.options.hasTimestamp && s.options.tsEcr != 0 && s.dataLength > 0) {
+            // RFC 7323 §4 RTTM seen from the receiver: our echoed clock gives the round trip for auto-tuning
+            long sample = ((int) (nowNs / 1_000_000L) + tsOffset - s.options.tsEcr) * 1_000_000L;
+            if (sample >= 0 && sample < 60_000_000_000L) {
+                rcvRttNs = rcvRttNs == 0 ? Math.max(sample, 1_000_000L) : (7 * rcvRttNs + Math.max(sample, 1_000_000L)) / 8;
+            }
+        }
+
         // fourth: check the SYN bit (RFC 5961 §4.2: challenge ACK in every synchronized state)
         if ((flags & TcpHeader.SYN) != 0) {
             if (state == TcpState.SYN_RECEIVED && passive && s.seq == irs) {
@@ -659,7 +667,7 @@ final class Tcb implements TcpConnection {
                 quickAcks--;
                 ackNow = true;
             }
-            autoTune();
+            autoTune(length, nowNs);
             if (!ackNow && !delayedAckTimer.isScheduled()) {
                 stack.timers.schedule(delayedAckTimer, nowNs + stack.delayedAckNs);
             }
@@ -675,12 +683,24 @@ final class Tcb implements TcpConnection {
         }
     }
 
-    /** Receive window auto-tuning: a sender that fills the window while the application keeps up gets more. */
-    private void autoTune() {
-        int advertised = rcvAdvRight - rcvNxt;
-        if (rcvWindowLimit < rcvBuf.capacity() && advertised < rcvWindowLimit / 4
-                && rcvBuf.length() < rcvWindowLimit / 2) {
-            rcvWindowLimit = (int) Math.min(rcvBuf.capacity(), 2L * rcvWindowLimit);
+    long rcvEpochStartNs;
+    long rcvEpochBytes;
+    long rcvRttNs;
+
+    /**
+     * Receive window auto-tuning (after Linux's dynamic right-sizing): once per receiver-side RTT
+     * (from timestamps, else our SRTT, else 100 ms) the window limit doubles when the peer
+     * delivered at least half of it in that time, up to the receive buffer.
+     */
+    private void autoTune(int length, long nowNs) {
+        rcvEpochBytes += length;
+        long epochNs = rcvRttNs > 0 ? rcvRttNs : srttNs > 0 ? srttNs : 100_000_000L;
+        if (nowNs - rcvEpochStartNs >= epochNs) {
+            if (rcvEpochBytes >= rcvWindowLimit / 2 && rcvWindowLimit < rcvBuf.capacity()) {
+                rcvWindowLimit = (int) Math.min(rcvBuf.capacity(), Math.max(2L * rcvWindowLimit, 2 * rcvEpochBytes));
+            }
+            rcvEpochBytes = 0;
+            rcvEpochStartNs = nowNs;
         }
     }
 
@@ -1221,7 +1241,6 @@ final class Tcb implements TcpConnection {
 
     /** Deletes the TCB (RFC 9293 "enter CLOSED, delete the TCB") and reports {@code reason}. */
     void terminate(TcpError reason, long nowNs) {
-        if (Boolean.getBoolean("tcp.debug")) new Throwable("terminate " + state + " " + reason).printStackTrace();
         if (state == TcpState.CLOSED) {
             return;
         }
