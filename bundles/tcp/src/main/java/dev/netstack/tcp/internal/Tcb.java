@@ -1014,9 +1014,14 @@ final class Tcb implements TcpConnection {
                 return false;
             }
         }
+        if (!retransmission && sndUna == sndMax && lastSendNs != 0 && nowNs - lastSendNs > rtoNs && cc != null) {
+            cc.onIdleRestart(nowNs); // RFC 5681 §4.1: idle for more than an RTO: restart window
+        }
         sendData(sndNxt, length, nowNs, retransmission);
         return true;
     }
+
+    long lastSendNs;
 
     private void armPersist(long nowNs) {
         if (sndUna == sndMax && !retransmitTimer.isScheduled()) {
@@ -1042,6 +1047,7 @@ final class Tcb implements TcpConnection {
             }
             return;
         }
+        lastSendNs = nowNs;
         int end = seq + length + (fin ? 1 : 0);
         if (retransmission || lt(seq, sndMax)) {
             retransmits++;

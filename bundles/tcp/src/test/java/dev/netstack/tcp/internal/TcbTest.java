@@ -910,4 +910,86 @@ class TcbTest {
             t.stack.removeCongestionControl("cubic");
         }
     }
+
+    // ===================================================================== more transitions
+
+    @Test
+    void finWait1GoesStraightToTimeWaitWhenFinAndAckComeTogether() {
+        // RFC 9293 §3.10.7.4 "eighth": FIN in FIN_WAIT_1 with our FIN acknowledged → TIME_WAIT
+        try (TcpScript t = new TcpScript()) {
+            Passive p = passive(t);
+            p.connection.close();
+            t.expect(F | A, p.iss + 1, PEER_ISS + 1);
+            t.inject(F | A, PEER_ISS + 1, p.iss + 2);
+            assertEquals(TcpState.TIME_WAIT, p.connection.state());
+            t.expect(A, p.iss + 2, PEER_ISS + 2);
+        }
+    }
+
+    @Test
+    void resetInSynReceivedForgetsPassiveConnection() {
+        // RFC 9293 §3.10.7.4 "second", SYN_RECEIVED from a passive open: back to LISTEN, no one is told
+        try (TcpScript t = new TcpScript()) {
+            int[] accepted = {0};
+            t.stack.listen(0, 80, TcpOptions.defaults(), c -> {
+                accepted[0]++;
+                return new Events();
+            });
+            t.segment(S, PEER_ISS, 0).send();
+            t.expect(S | A);
+            assertEquals(1, t.stack.connectionCount());
+            t.inject(R, PEER_ISS + 1, 0);
+            assertEquals(0, t.stack.connectionCount());
+            assertEquals(0, accepted[0]);
+            t.expectNothingFor(5000);
+        }
+    }
+
+    @Test
+    void synAckIsRetransmittedThenHalfOpenConnectionIsDropped() {
+        // RFC 6298 §5 for the SYN,ACK; the half-open connection leaves the SYN queue after syn.retries
+        try (TcpScript t = new TcpScript(Map.of("syn_retries", 1))) {
+            t.stack.listen(0, 80, TcpOptions.defaults(), c -> new Events());
+            t.segment(S, PEER_ISS, 0).send();
+            Seg first = t.expect(S | A);
+            assertEquals(1000, t.awaitSegment(5000));
+            assertEquals(first.seq(), t.expect(S | A).seq());
+            t.advance(2000);
+            assertEquals(0, t.stack.connectionCount());
+        }
+    }
+
+    @Test
+    void retransmissionTimeoutIsBoundedAndGivesUp() {
+        // RFC 6298 §2.5 (a maximum RTO), §5.5 (backoff); R2 of RFC 9293 §3.8.3 (give up: ETIMEDOUT)
+        try (TcpScript t = new TcpScript(Map.of("rto_max_ms", 3000, "retries", 4))) {
+            Passive p = passive(t);
+            TcpScript.send(p.connection, new byte[100]);
+            t.expect(A | P);
+            long[] waits = new long[4];
+            for (int i = 0; i < 4; i++) {
+                waits[i] = t.awaitSegment(5000);
+                t.expect(A | P);
+            }
+            // initial RTO 1 s (no sample yet), doubled, then capped at rto.max
+            assertArrayEquals(new long[] {1000, 2000, 3000, 3000}, waits, Arrays.toString(waits));
+            t.advance(3000);
+            assertEquals(TcpState.CLOSED, p.connection.state());
+            assertEquals(TcpError.TIMED_OUT, p.events.closedReason);
+        }
+    }
+
+    @Test
+    void abortSendsResetAndReportsAborted() {
+        // RFC 9293 §3.10.5: ABORT in ESTABLISHED sends <SEQ=SND.NXT><CTL=RST>
+        try (TcpScript t = new TcpScript()) {
+            Passive p = passive(t);
+            TcpScript.send(p.connection, new byte[10]);
+            t.expect(A | P);
+            p.connection.abort();
+            t.expect(R, p.iss + 11, 0);
+            assertEquals(TcpError.CONNECTION_ABORTED, p.events.closedReason);
+            assertEquals(-1, TcpScript.send(p.connection, new byte[1]));
+        }
+    }
 }
