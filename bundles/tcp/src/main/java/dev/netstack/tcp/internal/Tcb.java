@@ -1272,7 +1272,10 @@ final class Tcb implements TcpConnection {
         if (handler != null) {
             closedNotified = true;
             deliverEvents();
-            handler.onClosed(this, reason);
+            if (!closedDelivered) {
+                closedDelivered = true;
+                handler.onClosed(this, reason);
+            }
         } else if (!inAcceptQueue) {
             closedNotified = true;
         }
@@ -1295,26 +1298,29 @@ final class Tcb implements TcpConnection {
     /** Runs the callbacks owed after processing; handlers may close or abort from inside. */
     void deliverEvents() {
         TcpHandler h = handler;
-        if (h == null) {
+        if (h == null || closedDelivered) {
             return;
         }
         if (connectedPending) {
             connectedPending = false;
             h.onConnected(this);
         }
-        if (readablePending && rcvBuf != null && rcvBuf.length() > 0) {
+        if (readablePending && !closedDelivered && rcvBuf != null && rcvBuf.length() > 0) {
             readablePending = false;
             h.onReadable(this);
         }
-        if (peerClosedPending && rcvBuf != null && rcvBuf.length() == 0 || peerClosedPending && state == TcpState.CLOSED) {
+        if (peerClosedPending && !closedDelivered) {
             peerClosedPending = false;
             h.onPeerClosed(this);
         }
-        if (writablePending && state.canSend()) {
+        if (writablePending && !closedDelivered && state.canSend()) {
             writablePending = false;
             h.onWritable(this);
         }
     }
+
+    /** onClosed has run: no callback may follow it. */
+    boolean closedDelivered;
 
     // =================================================================== TcpConnection
 
@@ -1356,8 +1362,9 @@ final class Tcb implements TcpConnection {
                 readablePending = true;
             }
             deliverEvents();
-            if (state == TcpState.CLOSED && !closedNotified) {
+            if (state == TcpState.CLOSED && !closedDelivered) {
                 closedNotified = true;
+                closedDelivered = true;
                 handler.onClosed(this, error);
             }
         }
