@@ -28,8 +28,8 @@ import java.util.concurrent.locks.LockSupport;
  * {@link IxgbeException} with one sentence naming the step.
  *
  * <p>Left out, as in ixy: interrupts (this driver polls; {@link #readinessFd} is -1), VLAN, DCB,
- * virtualisation, flow control, jumbo frames, header split, transmit checksum and segmentation
- * offload (capabilities do not announce them), multicast filter tables (promiscuous mode stands
+ * virtualisation, flow control, jumbo frames, header split, segmentation offload (TSO; the
+ * capabilities do not announce it), IP header checksum insertion (the stack computes it), multicast filter tables (promiscuous mode stands
  * in), PHY/SFP management beyond AUTOC (the EEPROM's link settings are trusted).
  *
  * <p>Threads: queue {@code q}'s {@code receive}, {@code transmit} and pool belong to the shard
@@ -93,7 +93,8 @@ public final class IxgbeDevice implements NetDevice {
         }
         setPromiscuous(settings.promiscuous());
         waitForLink();
-        int offloads = DeviceCapabilities.OFFLOAD_RX_CHECKSUM | (queues > 1 ? DeviceCapabilities.OFFLOAD_RSS : 0);
+        int offloads = DeviceCapabilities.OFFLOAD_RX_CHECKSUM | DeviceCapabilities.OFFLOAD_TX_CHECKSUM
+                | (queues > 1 ? DeviceCapabilities.OFFLOAD_RSS : 0);
         this.capabilities = new DeviceCapabilities(queues, offloads, MAX_FRAME_BYTES);
         LOG.log(Level.INFO, "{0}: up, {1} queue(s), MAC {2}, {3} Mb/s", description(), queues,
                 MacAddress.format(mac), linkSpeedMbps());

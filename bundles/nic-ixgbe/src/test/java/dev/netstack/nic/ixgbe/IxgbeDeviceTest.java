@@ -29,7 +29,8 @@ class IxgbeDeviceTest {
             assertEquals(0, rig.model.txTail(0));
             assertEquals(1500, d.mtu());
             assertTrue(d.capabilities().has(DeviceCapabilities.OFFLOAD_RX_CHECKSUM));
-            assertFalse(d.capabilities().has(DeviceCapabilities.OFFLOAD_TX_CHECKSUM));
+            assertTrue(d.capabilities().has(DeviceCapabilities.OFFLOAD_TX_CHECKSUM));
+            assertFalse(d.capabilities().has(DeviceCapabilities.OFFLOAD_TSO));
             assertEquals(64, d.pool(0).inUse(), "the RX ring holds its buffers");
         }
     }

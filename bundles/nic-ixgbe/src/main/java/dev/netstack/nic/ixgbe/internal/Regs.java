@@ -234,6 +234,17 @@ public final class Regs {
     public static final int TXD_CMD_DEXT = 1 << 29;
     /** olinfo_status: PAYLEN at bits 31:14. */
     public static final int TXD_PAYLEN_SHIFT = 14;
+    /** olinfo_status: CC (bit 7), check context; POPTS.TXSM (bit 9), insert the L4 checksum. */
+    public static final int TXD_CC = 1 << 7;
+    public static final int TXD_POPTS_TXSM = 1 << 9;
+    // §7.2.3.2.3 Advanced transmit context descriptor
+    public static final int TXD_DTYP_CONTEXT = 0x2 << 20;
+    /** vlan_macip_lens: IPLEN bits 8:0, MACLEN bits 15:9. */
+    public static final int TXCTX_MACLEN_SHIFT = 9;
+    /** type_tucmd_mlhl: TUCMD.IPV4 (bit 10), TUCMD.L4T (bits 12:11, 00b UDP, 01b TCP). */
+    public static final int TXCTX_TUCMD_IPV4 = 1 << 10;
+    public static final int TXCTX_TUCMD_L4T_UDP = 0;
+    public static final int TXCTX_TUCMD_L4T_TCP = 1 << 11;
     /** Write-back (§7.2.3.2.4): STA.DD, bit 0 of the dword at byte 12. */
     public static final int TXWB_STATUS = 12;
     public static final int TXD_STAT_DD = 1;

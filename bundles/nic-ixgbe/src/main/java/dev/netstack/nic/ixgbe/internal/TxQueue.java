@@ -10,6 +10,7 @@ import dev.netstack.nic.PacketBuffer;
 import dev.netstack.nic.PacketPool;
 import dev.netstack.nic.ixgbe.Registers;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -29,6 +30,11 @@ import java.lang.invoke.VarHandle;
  * descriptor read per group. When the ring is full, {@link #transmit} takes fewer frames
  * (back-pressure) and the caller keeps the rest.
  *
+ * <p>Checksum offload: a buffer with {@link PacketBuffer#FLAG_CHECKSUM_PARTIAL} for TCP or UDP over
+ * IPv4 gets the L4 checksum inserted by the device (POPTS.TXSM) under an advanced context
+ * descriptor (§7.2.3.2.3) that gives the header lengths; the context sits in slot 0 and is
+ * rewritten only when the lengths or the L4 type change. Other requests are computed here.
+ *
  * <p>Confined to the shard that owns the queue. Nothing allocates per packet.
  */
 public final class TxQueue {
@@ -37,6 +43,8 @@ public final class TxQueue {
     public static final int RS_INTERVAL = 32;
 
     private static final int MIN_FRAME = 14;
+    private static final ValueLayout.OfShort BE_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
 
     private final Registers regs;
     private final int queue;
@@ -52,6 +60,8 @@ public final class TxQueue {
     private int sinceRs;
     private int tail;
     private int clean;
+    /** The context last written to slot 0, 0 for none (see {@link #checksumContext}). */
+    private int lastContext;
 
     public TxQueue(Registers regs, int queue, MemorySegment ring, int size, PacketPool pool, DeviceCounters counters,
             int maxFrameBytes) {
@@ -68,9 +78,8 @@ public final class TxQueue {
 
     public int transmit(PacketBatch batch) {
         reclaim();
-        int inFlight = (tail - clean) & mask;
-        int room = mask - inFlight;
-        int n = Math.min(batch.size(), room);
+        int free = mask - ((tail - clean) & mask);
+        int n = batch.size();
         int taken = 0;
         int index = tail;
         for (; taken < n; taken++) {
@@ -80,6 +89,17 @@ public final class TxQueue {
                 counters.txErrors++;
                 buffer.release();
                 continue;
+            }
+            int context = 0;
+            if (buffer.hasFlag(PacketBuffer.FLAG_CHECKSUM_PARTIAL)) {
+                context = checksumContext(buffer);
+                if (context == 0) {
+                    softwareChecksum(buffer);
+                }
+            }
+            boolean newContext = context != 0 && context != lastContext;
+            if (free < (newContext ? 2 : 1)) {
+                break; // ring full: the caller keeps this one and the rest
             }
             if (buffer.pool() != pool) {
                 // Not in this queue's DMA pool: the device cannot reach it, so copy it over.
@@ -92,20 +112,34 @@ public final class TxQueue {
                 buffer.release();
                 buffer = copy;
             }
+            if (newContext) {
+                writeContext(index, context);
+                lastContext = context;
+                buffers[index] = null;
+                index = (index + 1) & mask;
+                free--;
+                sinceRs++;
+            }
             long at = (long) index * TX_DESC_BYTES;
             int command = TXD_DTYP_DATA | TXD_CMD_DEXT | TXD_CMD_IFCS | TXD_CMD_EOP | length;
             if (++sinceRs >= RS_INTERVAL) {
                 command |= TXD_CMD_RS;
                 markRs(index);
             }
+            // PAYLEN: the whole frame, as there is no segmentation offload here.
+            int olinfo = length << TXD_PAYLEN_SHIFT;
+            if (context != 0) {
+                // Use context slot 0 (IDX 0), check it (CC), insert the L4 checksum (POPTS.TXSM).
+                olinfo |= TXD_CC | TXD_POPTS_TXSM;
+            }
             ring.set(LONG, at, buffer.ioAddress() + buffer.offset());
             ring.set(INT, at + 8, command);
-            // PAYLEN: the whole frame, as there is no segmentation offload here.
-            ring.set(INT, at + 12, length << TXD_PAYLEN_SHIFT);
+            ring.set(INT, at + 12, olinfo);
             buffers[index] = buffer;
             counters.txPackets++;
             counters.txBytes += length;
             index = (index + 1) & mask;
+            free--;
         }
         if (index != tail) {
             int lastWritten = (index - 1) & mask;
@@ -120,6 +154,67 @@ public final class TxQueue {
             regs.set32(tdt(queue), index);
         }
         return taken;
+    }
+
+    /**
+     * The offload context a checksum request needs, packed as MACLEN | IPLEN << 8 | L4 type << 16
+     * | 1 << 24 (never 0), or 0 if the device cannot do it: the device knows TCP (checksum at 16)
+     * and UDP (checksum at 6) after an IPv4 header whose start it is told (§7.2.4.x, §7.2.3.2.3).
+     */
+    private static int checksumContext(PacketBuffer buffer) {
+        int start = buffer.checksumStart();
+        int macLength = buffer.networkOffset() >= 0 ? buffer.networkOffset() - buffer.offset() : 14;
+        int ipLength = start - macLength;
+        int l4Type;
+        if (buffer.checksumOffset() == 16) {
+            l4Type = 1;
+        } else if (buffer.checksumOffset() == 6) {
+            l4Type = 0;
+        } else {
+            return 0;
+        }
+        if (macLength < 14 || macLength > 127 || ipLength < 20 || ipLength > 511
+                || start + buffer.checksumOffset() + 2 > buffer.length()) {
+            return 0;
+        }
+        return macLength | ipLength << 8 | l4Type << 16 | 1 << 24;
+    }
+
+    /** Advanced context descriptor (§7.2.3.2.3) in slot IDX 0: header lengths and L4 type, IPv4. */
+    private void writeContext(int index, int context) {
+        long at = (long) index * TX_DESC_BYTES;
+        int macLength = context & 0xFF;
+        int ipLength = (context >>> 8) & 0xFF;
+        int l4Type = (context >>> 16) & 0x1;
+        ring.set(INT, at, ipLength | macLength << TXCTX_MACLEN_SHIFT);
+        ring.set(INT, at + 4, 0);
+        ring.set(INT, at + 8, TXD_DTYP_CONTEXT | TXD_CMD_DEXT | TXCTX_TUCMD_IPV4
+                | (l4Type == 1 ? TXCTX_TUCMD_L4T_TCP : TXCTX_TUCMD_L4T_UDP));
+        ring.set(INT, at + 12, 0); // IDX 0, no L4LEN or MSS without segmentation
+    }
+
+    /**
+     * What the device would have done, for requests it cannot take: the ones' complement sum from
+     * the checksum start to the end (the field holds the pseudo-header sum), stored complemented.
+     */
+    private static void softwareChecksum(PacketBuffer buffer) {
+        MemorySegment s = buffer.segment();
+        long from = buffer.offset() + buffer.checksumStart();
+        long end = buffer.end();
+        long sum = 0;
+        long i = from;
+        for (; i + 1 < end; i += 2) {
+            sum += s.get(BE_SHORT, i) & 0xFFFF;
+        }
+        if (i < end) {
+            sum += (s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 0xFF) << 8;
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        int checksum = ~(int) sum & 0xFFFF;
+        s.set(BE_SHORT, from + buffer.checksumOffset(), (short) (checksum == 0 ? 0xFFFF : checksum));
+        buffer.setFlags(buffer.flags() & ~PacketBuffer.FLAG_CHECKSUM_PARTIAL);
     }
 
     private void markRs(int index) {
@@ -139,8 +234,10 @@ public final class TxQueue {
             VarHandle.acquireFence();
             while (true) {
                 int i = clean;
-                buffers[i].release();
-                buffers[i] = null;
+                if (buffers[i] != null) { // null: a context descriptor
+                    buffers[i].release();
+                    buffers[i] = null;
+                }
                 clean = (i + 1) & mask;
                 freed++;
                 if (i == done) {
@@ -161,11 +258,14 @@ public final class TxQueue {
     /** Releases every buffer still on the ring; the device must be stopped. */
     public void releaseAll() {
         while (clean != tail) {
-            buffers[clean].release();
-            buffers[clean] = null;
+            if (buffers[clean] != null) {
+                buffers[clean].release();
+                buffers[clean] = null;
+            }
             clean = (clean + 1) & mask;
         }
         rsCount = 0;
         sinceRs = 0;
+        lastContext = 0;
     }
 }

@@ -27,8 +27,10 @@ import java.nio.ByteOrder;
  *     IPE/L4E (§7.1.6.2); CRC kept unless HLREG0.RXCRCSTRP; a frame longer than the buffer
  *     (SRRCTL.BSIZEPACKET) spans descriptors; no descriptor (RDH == RDT): dropped and counted in
  *     QPRDC with SRRCTL.Drop_En, else in MPC.</li>
- * <li>Transmit (§7.2): on a TDT write, fetches advanced data descriptors from TDH to TDT (context
- *     descriptors are skipped), gathers to EOP, pads to 60 bytes with HLREG0.TXPADEN, puts the
+ * <li>Transmit (§7.2): on a TDT write, fetches advanced data descriptors from TDH to TDT, and
+ *     context descriptors (§7.2.3.2.3) into the queue's two context slots; gathers to EOP, inserts
+ *     the TCP/UDP checksum when POPTS.TXSM asks (with CC and a context, MACLEN + IPLEN giving the
+ *     start; the field holds the pseudo-header sum), pads to 60 bytes with HLREG0.TXPADEN, puts the
  *     frame on the wire and writes DD back into descriptors with RS. {@link #pauseTransmit} holds
  *     descriptors unfetched, as a paused link partner would.</li>
  * <li>Statistics, clear on read (§8.2.3.23): GPRC, GPTC, GORCL/H, GOTCL/H (octets include the 4
@@ -282,6 +284,11 @@ public final class Model82599 implements Registers {
             }
             default -> {
             }
+        }
+        if (offset >= TXQ_BASE && offset < TXQ_BASE + QUEUES * QUEUE_STRIDE
+                && (offset - TXQ_BASE) % QUEUE_STRIDE == Q_DCTL && (value & DCTL_ENABLE) != 0) {
+            int q = (offset - TXQ_BASE) / QUEUE_STRIDE;
+            contextCmd[q][0] = contextCmd[q][1] = 0; // contexts are lost when a queue is (re)enabled
         }
         if (resetting) {
             // While the reset runs, writes are lost (the driver must wait for CTRL.RST to clear).
@@ -642,6 +649,9 @@ public final class Model82599 implements Registers {
                 throw new IllegalStateException("model: legacy transmit descriptor at " + head + " of queue " + q);
             }
             if (dtyp == 0x3) {
+                if (gathered == 0) {
+                    frameOlinfo = olinfo;
+                }
                 int length = cmdTypeLen & 0xFFFF;
                 int region = dma.region(bufferIo, length);
                 MemorySegment.copy(dma.segment(region), dma.offset(region, bufferIo), txFrame, gathered, length);
@@ -652,10 +662,18 @@ public final class Model82599 implements Registers {
                         throw new IllegalStateException("model: PAYLEN " + payLen + " but the frame has " + gathered
                                 + " bytes (descriptor " + head + " of queue " + q + ")");
                     }
+                    if ((frameOlinfo & 0x200) != 0) { // POPTS.TXSM: insert the L4 checksum
+                        insertChecksum(q, frameOlinfo, gathered);
+                    }
                     sendFrame(q, gathered);
                     gathered = 0;
                 }
-            } else if (dtyp != 0x2) {
+            } else if (dtyp == 0x2) {
+                // §7.2.3.2.3 context descriptor: remember it in its slot (IDX, bits 6:4 of dword 3)
+                int idx = (olinfo >>> 4) & 0x1;
+                contextLens[q][idx] = ring.get(LE_INT, d);
+                contextCmd[q][idx] = cmdTypeLen;
+            } else {
                 throw new IllegalStateException("model: descriptor type " + dtyp + " at " + head + " of queue " + q);
             }
             if ((cmdTypeLen & 0x0800_0000) != 0) { // RS: write back DD (§7.2.3.2.4 write-back format)
@@ -668,6 +686,41 @@ public final class Model82599 implements Registers {
         }
         // A frame whose EOP is not yet written stays for the next tail write.
         file[(base + Q_HEAD) / 4] = frameStart;
+    }
+
+    private int frameOlinfo;
+    private final int[][] contextLens = new int[QUEUES][2];
+    private final int[][] contextCmd = new int[QUEUES][2];
+
+    /**
+     * TXSM under the context the data descriptor names (CC, IDX): sum from MACLEN + IPLEN to the
+     * end, the field holding the pseudo-header sum as the driver must leave it, store complemented.
+     */
+    private void insertChecksum(int q, int olinfo, int length) {
+        if ((olinfo & 0x80) == 0) {
+            throw new IllegalStateException("model: TXSM without CC (check context) on queue " + q);
+        }
+        int idx = (olinfo >>> 4) & 0x1;
+        int lens = contextLens[q][idx];
+        int cmd = contextCmd[q][idx];
+        if (cmd == 0) {
+            throw new IllegalStateException("model: TXSM with no context descriptor in slot " + idx + " of queue " + q);
+        }
+        int ipLength = lens & 0x1FF;
+        int macLength = (lens >>> 9) & 0x7F;
+        boolean tcp = ((cmd >>> 11) & 0x3) == 1;
+        boolean udp = ((cmd >>> 11) & 0x3) == 0;
+        if (!tcp && !udp) {
+            throw new IllegalStateException("model: L4 type " + ((cmd >>> 11) & 3) + " not modelled");
+        }
+        int start = macLength + ipLength;
+        int field = start + (tcp ? 16 : 6);
+        if (field + 2 > length) {
+            throw new IllegalStateException("model: checksum field beyond the frame");
+        }
+        int sum = fold(sum(txFrame, start, length - start, 0));
+        int checksum = ~sum & 0xFFFF;
+        txFrame.set(BE_SHORT, field, (short) (udp && checksum == 0 ? 0xFFFF : checksum));
     }
 
     private void sendFrame(int q, int length) {
