@@ -76,23 +76,30 @@ public final class IxgbeDevice implements NetDevice {
 
         resetAndWait();
         this.mac = readMac();
-        initLink();
-        readStatistics(); // §4.6.5: the counters clear on read; this read discards what reset left
-        hardwareCounters.reset();
-        for (int q = 0; q < queues; q++) {
-            counters[q] = new DeviceCounters();
-            PacketMemory memory = dma.packetMemory((long) settings.poolBuffers() * BUFFER_BYTES);
-            pools[q] = PacketPool.create(settings.name() + "-q" + q, memory, settings.poolBuffers(), BUFFER_BYTES,
-                    HEADROOM);
+        try {
+            initLink();
+            readStatistics(); // §4.6.5: the counters clear on read; this read discards what reset left
+            hardwareCounters.reset();
+            for (int q = 0; q < queues; q++) {
+                counters[q] = new DeviceCounters();
+                PacketMemory memory = dma.packetMemory((long) settings.poolBuffers() * BUFFER_BYTES);
+                pools[q] = PacketPool.create(settings.name() + "-q" + q, memory, settings.poolBuffers(),
+                        BUFFER_BYTES, HEADROOM);
+            }
+            initRx(dma, redirection);
+            initTx(dma);
+            for (int q = 0; q < queues; q++) {
+                startRxQueue(q);
+                startTxQueue(q);
+            }
+            setPromiscuous(settings.promiscuous());
+            waitForLink();
+        } catch (RuntimeException e) {
+            // The rings may already be live: reset so the device stops its DMA before the caller
+            // frees the memory.
+            regs.set32(CTRL, regs.get32(CTRL) | CTRL_RST_MASK);
+            throw e;
         }
-        initRx(dma, redirection);
-        initTx(dma);
-        for (int q = 0; q < queues; q++) {
-            startRxQueue(q);
-            startTxQueue(q);
-        }
-        setPromiscuous(settings.promiscuous());
-        waitForLink();
         int offloads = DeviceCapabilities.OFFLOAD_RX_CHECKSUM | DeviceCapabilities.OFFLOAD_TX_CHECKSUM
                 | (queues > 1 ? DeviceCapabilities.OFFLOAD_RSS : 0);
         this.capabilities = new DeviceCapabilities(queues, offloads, MAX_FRAME_BYTES);

@@ -62,6 +62,7 @@ class IxgbeDeviceTest {
             assertTrue(e.getMessage().startsWith("The link of ixgbe device model:0 did not come up within 80 ms"),
                     e.getMessage());
             assertTrue(ms >= 80 && ms < 2_000, "waited " + ms + " ms");
+            assertEquals(0, rig.model.get32(0x3000) & 1, "reset after the failure: receive DMA off");
         }
     }
 
