@@ -132,7 +132,7 @@ public final class IxgbeDevice implements NetDevice {
         waitSet(RDRXCTL, RDRXCTL_DMAIDONE, settings.resetTimeoutNs(), "the DMA initialisation (RDRXCTL.DMAIDONE)");
     }
 
-    /** RAL[0]/RAH[0] hold the address the EEPROM loaded, little-endian byte order (§8.2.3.7.9). */
+    /** RAL[0]/RAH[0] hold the address the EEPROM loaded, little-endian byte order (§8.2.3.7). */
     private long readMac() {
         long low = regs.get32(RAL0) & 0xFFFF_FFFFL;
         long high = regs.get32(RAH0) & 0xFFFFL;
@@ -165,13 +165,13 @@ public final class IxgbeDevice implements NetDevice {
         for (int i = 1; i < 8; i++) {
             regs.set32(rxpbsize(i), 0);
         }
-        // Strip the CRC: both HLREG0 and RDRXCTL must agree (§8.2.3.8.8).
+        // Strip the CRC: both HLREG0 and RDRXCTL must agree (§8.2.3.8).
         regs.setFlags32(HLREG0, HLREG0_RXCRCSTRP);
         regs.setFlags32(RDRXCTL, RDRXCTL_CRCSTRIP);
         // Accept broadcast (ARP needs it).
         regs.setFlags32(FCTRL, FCTRL_BAM);
         // RSS (§7.1.2.8): key, redirection table, hashed fields; PCSD so the hash, not the fragment
-        // checksum, goes into the write-back (§8.2.3.7.3).
+        // checksum, goes into the write-back (§8.2.3.7).
         byte[] key = settings.rssKey();
         for (int i = 0; i < 10; i++) {
             int word = (key[4 * i] & 0xFF) | (key[4 * i + 1] & 0xFF) << 8 | (key[4 * i + 2] & 0xFF) << 16
@@ -191,7 +191,7 @@ public final class IxgbeDevice implements NetDevice {
                 : 0);
         int ringSize = settings.rxRingSize();
         for (int q = 0; q < queues; q++) {
-            // Advanced one-buffer descriptors, 2 KB buffers, drop when the ring is empty (§8.2.3.8.7).
+            // Advanced one-buffer descriptors, 2 KB buffers, drop when the ring is empty (§8.2.3.8).
             // The slot has 2048 - 128 bytes after the headroom, less than 2 KB, but with jumbo
             // frames off the MAC refuses frames over 1518 bytes, so at most 1514 bytes (CRC
             // stripped) are ever written.
@@ -236,7 +236,7 @@ public final class IxgbeDevice implements NetDevice {
             regs.set32(tdbal(q), (int) ring.ioAddress());
             regs.set32(tdbah(q), (int) (ring.ioAddress() >>> 32));
             regs.set32(tdlen(q), ringSize * TX_DESC_BYTES);
-            // TXDCTL thresholds (§8.2.3.9.10): prefetch when 32 are free, host threshold 1, and
+            // TXDCTL thresholds (§8.2.3.9): prefetch when 32 are free, host threshold 1, and
             // WTHRESH 0 so each RS descriptor is written back at once, which reclaim relies on.
             int txdctl = regs.get32(txdctl(q)) & ~(0x7F | 0x7F << 8 | 0x7F << 16);
             regs.set32(txdctl(q), txdctl | 32 | 1 << 8);
@@ -266,7 +266,7 @@ public final class IxgbeDevice implements NetDevice {
                 + " (TXDCTL.ENABLE)");
     }
 
-    /** Unicast and multicast promiscuous mode (FCTRL.UPE, FCTRL.MPE; §8.2.3.7.1). */
+    /** Unicast and multicast promiscuous mode (FCTRL.UPE, FCTRL.MPE; §8.2.3.7). */
     public void setPromiscuous(boolean on) {
         if (on) {
             regs.setFlags32(FCTRL, FCTRL_UPE | FCTRL_MPE);
@@ -316,7 +316,7 @@ public final class IxgbeDevice implements NetDevice {
         DeviceCounters c = hardwareCounters;
         c.rxPackets += regs.get32(GPRC) & 0xFFFF_FFFFL;
         c.txPackets += regs.get32(GPTC) & 0xFFFF_FFFFL;
-        // The low register must be read first: reading the high one clears the pair (§8.2.3.23.26).
+        // The low register must be read first: reading the high one clears the pair (§8.2.3.23).
         long rxLow = regs.get32(GORCL) & 0xFFFF_FFFFL;
         c.rxBytes += rxLow + ((regs.get32(GORCH) & 0xFL) << 32);
         long txLow = regs.get32(GOTCL) & 0xFFFF_FFFFL;
@@ -335,7 +335,7 @@ public final class IxgbeDevice implements NetDevice {
         return hardwareCounters;
     }
 
-    /** Link speed in Mb/s from LINKS (§8.2.3.22.20), 0 while the link is down. */
+    /** Link speed in Mb/s from LINKS (§8.2.3.22), 0 while the link is down. */
     public int linkSpeedMbps() {
         int links = regs.get32(LINKS);
         if ((links & LINKS_UP) == 0) {

@@ -20,7 +20,7 @@ import java.util.HexFormat;
 public record IxgbeSettings(String name, String pciAddress, int queues, int rxRingSize, int txRingSize,
         int poolBuffers, byte[] rssKey, boolean promiscuous, long resetTimeoutNs, long linkTimeoutNs) {
 
-    /** Queues this driver uses at most: RETA entries hold 4-bit queue indexes (82599 §8.2.3.7.13). */
+    /** Queues this driver uses at most: RETA entries hold 4-bit queue indexes (82599 §8.2.3.7). */
     public static final int MAX_QUEUES = 16;
 
     /**

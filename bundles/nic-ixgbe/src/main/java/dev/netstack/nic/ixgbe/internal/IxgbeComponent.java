@@ -36,9 +36,9 @@ public final class IxgbeComponent {
     public static final String PID = "nic.ixgbe";
 
     private static final int INTEL = 0x8086;
-    /** 82599 device IDs (datasheet §9.3.3.2 and the EEPROM map): SFI/SFP+, KX4, KR, CX4, T3, backplane, combo. */
-    private static final Set<Integer> DEVICE_IDS = Set.of(0x10F7, 0x10F8, 0x10F9, 0x10FB, 0x10FC, 0x1507, 0x1514,
-            0x1517, 0x151C, 0x1529, 0x152A, 0x153D, 0x1557, 0x154D, 0x154F, 0x10FA);
+    /** PCI device IDs of 82599 physical functions (as listed by the ixgbe drivers): KX4, KR, CX4, SFP+, XAUI, T3, ... */
+    private static final Set<Integer> DEVICE_IDS = Set.of(0x10F7, 0x1514, 0x1517, 0x10F8, 0x10F9, 0x10FB, 0x152A,
+            0x1529, 0x1507, 0x154D, 0x154A, 0x1558, 0x1557, 0x10FC, 0x151C, 0x154F);
 
     private final IxgbeDevice device;
     private final DmaAllocator dma;

@@ -67,7 +67,7 @@ public final class Regs {
         return 0x01028 + 0x40 * n;
     }
 
-    /** QPRDC[n], packets dropped on queue n for want of descriptors (§8.2.3.23.x). */
+    /** QPRDC[n], packets dropped on queue n for want of descriptors (§8.2.3.23). */
     public static int qprdc(int n) {
         return 0x01430 + 0x40 * n;
     }
@@ -124,7 +124,7 @@ public final class Regs {
         return 0x05C80 + 4 * n;
     }
 
-    /** Receive address RAL[0]/RAH[0] (§8.2.3.7.9-10). */
+    /** Receive address RAL[0]/RAH[0] (§8.2.3.7-10). */
     public static final int RAL0 = 0x0A200;
     public static final int RAH0 = 0x0A204;
 

@@ -25,7 +25,7 @@ import java.lang.invoke.VarHandle;
  * <p>Software writes descriptors at {@code tail} and publishes them with one TDT write per call.
  * Buffers are reclaimed lazily: every {@value #RS_INTERVAL}th descriptor, and the last of each
  * call, carries RS (report status); with TXDCTL.WTHRESH = 0 the device writes DD back into exactly
- * those descriptors once they are done (§7.2.3.5.1), and a DD on an RS descriptor means every
+ * those descriptors once they are done (§7.2.3.5), and a DD on an RS descriptor means every
  * descriptor before it is done too. A FIFO of RS positions tells reclaim where to look: one
  * descriptor read per group. When the ring is full, {@link #transmit} takes fewer frames
  * (back-pressure) and the caller keeps the rest.
@@ -159,7 +159,7 @@ public final class TxQueue {
     /**
      * The offload context a checksum request needs, packed as MACLEN | IPLEN << 8 | L4 type << 16
      * | 1 << 24 (never 0), or 0 if the device cannot do it: the device knows TCP (checksum at 16)
-     * and UDP (checksum at 6) after an IPv4 header whose start it is told (§7.2.4.x, §7.2.3.2.3).
+     * and UDP (checksum at 6) after an IPv4 header whose start it is told (§7.2.3.2.3).
      */
     private static int checksumContext(PacketBuffer buffer) {
         int start = buffer.checksumStart();

@@ -13,10 +13,10 @@ import java.nio.ByteOrder;
  *
  * <p>What it models, and where the datasheet says so:
  * <ul>
- * <li>Reset (§4.6.3.2, CTRL §8.2.3.1.1): writing CTRL.RST or CTRL.LRST restores the register
+ * <li>Reset (§4.6.3.2, CTRL §8.2.3.1): writing CTRL.RST or CTRL.LRST restores the register
  *     defaults and clears EEC.AUTO_RD and RDRXCTL.DMAIDONE; {@link #resetDelayNs} later, on a read
  *     of CTRL, the bit self-clears and both done bits are set again.</li>
- * <li>Link (§4.6.4, AUTOC §8.2.3.22.19, LINKS §8.2.3.22.20): AUTOC.Restart_AN takes the link
+ * <li>Link (§4.6.4, AUTOC §8.2.3.22, LINKS §8.2.3.22): AUTOC.Restart_AN takes the link
  *     down; {@link #linkDelayNs} later LINKS reads link up, at 10 Gb/s if AUTOC.LMS selects the
  *     10 GbE serial mode (011b), else 1 Gb/s.</li>
  * <li>Queue enables (§4.6.7.1, §4.6.8.1): RXDCTL/TXDCTL.ENABLE read back as set only on the
@@ -496,7 +496,7 @@ public final class Model82599 implements Registers {
         int hlreg0 = file[R_HLREG0 / 4];
         boolean strip = (hlreg0 & HLREG0_RXCRCSTRP) != 0;
         if (strip != ((file[R_RDRXCTL / 4] & RDRXCTL_CRCSTRIP) != 0)) {
-            throw new IllegalStateException("model: HLREG0.RXCRCSTRP and RDRXCTL.CRCStrip disagree (§8.2.3.8.8)");
+            throw new IllegalStateException("model: HLREG0.RXCRCSTRP and RDRXCTL.CRCStrip disagree (§8.2.3.8)");
         }
         if (((srrctl >>> 25) & 0x7) != 0x1) {
             throw new IllegalStateException("model: queue " + q + " uses descriptor type " + ((srrctl >>> 25) & 7)
