@@ -32,6 +32,11 @@ import java.util.concurrent.locks.LockSupport;
  * capabilities do not announce it), IP header checksum insertion (the stack computes it), multicast filter tables (promiscuous mode stands
  * in), PHY/SFP management beyond AUTOC (the EEPROM's link settings are trusted).
  *
+ * <p>Counters: {@link #counters(int)} are the driver's own per-queue counts (frames and bytes
+ * handed over, frames dropped for want of a buffer, frames spanning descriptors); what the device
+ * counts (good frames and octets, drops for want of descriptors) accumulates in
+ * {@link #hardwareCounters()} on each {@link #readStatistics()}.
+ *
  * <p>Threads: queue {@code q}'s {@code receive}, {@code transmit} and pool belong to the shard
  * that owns {@code q}; the rest are control calls.
  */
