@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Ring edge cases: exhausted RX ring, full TX ring, exhausted pool, wrap-around many times over. */
+/** Ring edge cases: exhausted RX ring, exhausted pool, full TX ring, wrap-around many times over, frames spanning descriptors. */
 class RingEdgeTest {
 
     @Test
@@ -144,6 +144,28 @@ class RingEdgeTest {
             assertEquals(total, next[0]);
             assertTrue(rig.device.transmitInFlight(0) < 64);
             assertTrue(rig.device.pool(0).inUse() <= 64 + 64, "no leak: ring buffers plus unreclaimed sends");
+        }
+    }
+
+    @Test
+    void framesSpanningDescriptorsAreDroppedWholeAndTheRingGoesOn() {
+        try (Rig rig = new Rig().open(Rig.settings()); Arena arena = Arena.ofConfined()) {
+            MemorySegment f = arena.allocate(2048);
+            // Shrink the receive buffers to 1 KB behind the driver's back (SRRCTL[0].BSIZEPACKET):
+            // a 1500-byte frame then takes two descriptors, the first without EOP.
+            int srrctl = rig.model.get32(0x1014);
+            rig.model.set32(0x1014, (srrctl & ~0x1F) | 1);
+            assertEquals(Model82599.DELIVERED,
+                    rig.model.receiveFrame(f, 0, Frames.raw(f, 0, Rig.DEVICE_MAC, Rig.PEER_MAC, 1500, 1)));
+            assertEquals(Model82599.DELIVERED,
+                    rig.model.receiveFrame(f, 0, Frames.raw(f, 0, Rig.DEVICE_MAC, Rig.PEER_MAC, 500, 2)));
+            PacketBatch batch = new PacketBatch(8);
+            assertEquals(1, rig.device.receive(0, batch));
+            assertEquals(2, Frames.seq(batch.get(0).segment(), batch.get(0).offset()));
+            assertEquals(500, batch.get(0).length());
+            assertEquals(1, rig.device.counters(0).rxErrors, "the two-piece frame counted once");
+            batch.releaseAll();
+            assertEquals(64, rig.device.pool(0).inUse(), "both pieces' buffers stayed on the ring");
         }
     }
 }

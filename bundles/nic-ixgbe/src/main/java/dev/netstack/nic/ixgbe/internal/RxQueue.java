@@ -96,7 +96,9 @@ public final class RxQueue {
                 // A frame larger than one buffer (cannot happen with jumbo frames off) or a MAC
                 // error: drop every piece and keep the buffer on the ring.
                 discarding = !endOfPacket;
-                counters.rxErrors++;
+                if (endOfPacket) {
+                    counters.rxErrors++; // once per frame, at its last piece
+                }
                 refill = buffer;
             } else if ((refill = pool.allocate()) == null) {
                 // No buffer to put in its place: drop this frame rather than stall the ring.
