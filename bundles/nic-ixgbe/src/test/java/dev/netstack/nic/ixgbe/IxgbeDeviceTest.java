@@ -213,6 +213,22 @@ class IxgbeDeviceTest {
     }
 
     @Test
+    void linkStateAndSpeedFollowTheLinksRegister() {
+        try (Rig rig = new Rig().open(Rig.settings()); Arena arena = Arena.ofConfined()) {
+            MemorySegment f = arena.allocate(128);
+            rig.model.setLinkUp(false);
+            assertFalse(rig.device.isLinkUp());
+            assertEquals(0, rig.device.linkSpeedMbps());
+            Frames.raw(f, 0, Rig.DEVICE_MAC, Rig.PEER_MAC, 64, 1);
+            assertEquals(Model82599.NOT_RECEIVING, rig.model.receiveFrame(f, 0, 64));
+            rig.model.setLinkUp(true);
+            assertTrue(rig.device.isLinkUp());
+            assertEquals(10_000, rig.device.linkSpeedMbps());
+            assertEquals(Model82599.DELIVERED, rig.model.receiveFrame(f, 0, 64));
+        }
+    }
+
+    @Test
     void closeResetsTheDeviceAndReturnsRingBuffers() {
         Rig rig = new Rig().open(Rig.settings());
         var pool = rig.device.pool(0);
