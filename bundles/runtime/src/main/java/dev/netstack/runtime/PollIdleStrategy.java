@@ -36,6 +36,21 @@ public final class PollIdleStrategy implements IdleStrategy {
     private final MemorySegment drain;
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private volatile boolean closed;
+    private Wake lastWake = Wake.NONE;
+
+    /** Why the last sleep in poll(2) ended; for tests and diagnostics. */
+    public enum Wake {
+        /** No sleep yet, or the last idle call did not sleep. */
+        NONE,
+        /** {@link #wakeup()} was called. */
+        WAKEUP,
+        /** A device descriptor turned readable. */
+        DEVICE,
+        /** The timeout passed: the next timer or the longest sleep. */
+        TIMEOUT,
+        /** A signal interrupted poll(2), or poll(2) failed. */
+        INTERRUPTED
+    }
 
     private int spins;
     private int yields;
@@ -70,6 +85,7 @@ public final class PollIdleStrategy implements IdleStrategy {
 
     @Override
     public void idle(int workCount, IdleContext context) {
+        lastWake = Wake.NONE;
         if (workCount > 0) {
             spins = 0;
             yields = 0;
@@ -92,14 +108,22 @@ public final class PollIdleStrategy implements IdleStrategy {
         int timeoutMs = timeoutMs(context.nowNs(), context.nextDeadlineNs(), maxPollMs);
         int ready = linux.poll(pollFds.address(), pollCount, timeoutMs);
         if (ready > 0) {
+            lastWake = Wake.DEVICE;
             if ((pollFds.get(ValueLayout.JAVA_SHORT, Linux.POLLFD_REVENTS) & Linux.POLLIN) != 0) {
+                lastWake = Wake.WAKEUP;
                 // Clear the flag first: a wakeup() racing with the drain either sees it clear and
                 // writes again (a spurious wake later), or finds the shard awake and about to turn.
                 wakePending.set(false);
                 linux.read(eventFd, drain.address(), Long.BYTES);
             }
             ignoreInvalidDescriptors();
-        } else if (ready < 0 && ready != -Linux.EINTR) {
+        } else if (ready == 0) {
+            lastWake = Wake.TIMEOUT;
+        } else {
+            lastWake = Wake.INTERRUPTED;
+            if (ready == -Linux.EINTR) {
+                return;
+            }
             LOG.log(System.Logger.Level.WARNING, "poll failed: {0}", Linux.strerror(ready));
             backOffAfterFailure();
         }
@@ -161,6 +185,11 @@ public final class PollIdleStrategy implements IdleStrategy {
             return;
         }
         Linux.writeFromAnyThread(eventFd, one.address(), Long.BYTES);
+    }
+
+    /** Why the last idle call's sleep ended. Shard thread only. */
+    public Wake lastWake() {
+        return lastWake;
     }
 
     /** The eventfd {@link #wakeup()} signals, for tests and diagnostics. */

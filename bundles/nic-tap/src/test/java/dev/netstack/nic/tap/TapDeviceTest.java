@@ -201,7 +201,7 @@ class TapDeviceTest {
 
     @Test
     void shardSleepingInPollWakesWhenKernelSends() throws Exception {
-        PollIdleStrategy idle = new PollIdleStrategy(0, 0, 5_000);   // a lost wake-up would cost 5 s
+        PollIdleStrategy idle = new PollIdleStrategy(0, 0, 60_000); // no timers: only the fd can end a sleep within the test
         EventLoop loop = new EventLoop(0, NanoClock.SYSTEM, idle, 64);
         AtomicLong arpSeenNs = new AtomicLong();
         PollTask task = new PollTask() {
@@ -236,8 +236,9 @@ class TapDeviceTest {
             }
             long latencyMs = (arpSeenNs.get() - sentNs) / 1_000_000;
             System.out.println("shard woke for the kernel's ARP request after " + latencyMs + " ms");
-            assertNotEquals(0, arpSeenNs.get(), "the shard never saw the ARP request");
-            assertTrue(latencyMs < 1_000, "woke after " + latencyMs + " ms");
+            // The sleep lasts up to 60 s and no timer is scheduled: seeing the request within the
+            // 4 s wait means the TAP's descriptor woke the shard (the latency is printed, not asserted).
+            assertNotEquals(0, arpSeenNs.get(), "the shard never woke for the ARP request");
         } finally {
             loop.stop();
         }

@@ -1,8 +1,13 @@
 package dev.netstack.nic.tap.internal;
 
+import dev.netstack.nic.CapturingDevice;
+import dev.netstack.nic.FaultInjectingDevice;
 import dev.netstack.nic.NetDevice;
+import dev.netstack.nic.NetDevices;
 import dev.netstack.nic.tap.TapDevice;
+import dev.netstack.nic.tap.TapException;
 import dev.netstack.nic.tap.TapSettings;
+import dev.netstack.runtime.NanoClock;
 import jakarta.inject.Inject;
 import java.lang.System.Logger.Level;
 import java.util.Hashtable;
@@ -24,8 +29,9 @@ import org.osgi.service.metatype.annotations.Designate;
  * comes from the configuration's {@code name}. Guice builds the component with its constructor and
  * takes the device from {@link #device()}.
  *
- * <p>Fault injection ({@code fault.*}) is not applied here yet: such properties are reported and
- * ignored.
+ * <p>The registered service is the device decorated by {@link NetDevices#decorate}: fault
+ * injection when {@code fault.*} properties are set, and a capture point for the shell's
+ * {@code capture}.
  */
 @Component(configurationPid = TapComponent.PID, configurationPolicy = ConfigurationPolicy.REQUIRE, service = {})
 @Designate(ocd = TapConfiguration.class, factory = true)
@@ -36,6 +42,7 @@ public final class TapComponent {
     private static final System.Logger LOG = System.getLogger(TapComponent.class.getName());
 
     private final TapDevice device;
+    private CapturingDevice service;
     private ServiceRegistration<NetDevice> registration;
 
     /**
@@ -59,15 +66,20 @@ public final class TapComponent {
 
     @Activate
     void register(BundleContext context, Map<String, Object> properties) {
-        if (properties.keySet().stream().anyMatch(key -> key.startsWith("fault."))) {
-            LOG.log(Level.WARNING, "{0}: fault.* settings are not supported by the TAP component yet and are ignored",
-                    device.description());
+        try {
+            service = NetDevices.decorate(device, properties, NanoClock.SYSTEM::nanoTime);
+        } catch (IllegalArgumentException badFaults) {
+            device.close();
+            throw new TapException(TapException.Reason.BAD_CONFIGURATION, badFaults.getMessage());
+        }
+        if (service.inner() instanceof FaultInjectingDevice faulted) {
+            LOG.log(Level.WARNING, "{0}: injecting faults: {1}", device.description(), faulted.plan());
         }
         Hashtable<String, Object> serviceProperties = new Hashtable<>();
         serviceProperties.put(NetDevice.NAME_PROPERTY, device.name());
         serviceProperties.put("nic.backend", "tap");
         serviceProperties.put("nic.tap", device.tapName());
-        registration = context.registerService(NetDevice.class, device, serviceProperties);
+        registration = context.registerService(NetDevice.class, service, serviceProperties);
     }
 
     public NetDevice device() {
@@ -85,7 +97,11 @@ public final class TapComponent {
                 // the framework unregistered it while stopping the bundle
             }
         }
-        device.close();
+        if (service != null) {
+            service.close();
+        } else {
+            device.close();
+        }
         LOG.log(Level.INFO, "closed {0}", device.description());
     }
 }

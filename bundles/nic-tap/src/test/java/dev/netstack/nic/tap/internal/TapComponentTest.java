@@ -2,7 +2,9 @@ package dev.netstack.nic.tap.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
@@ -11,6 +13,8 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
+import dev.netstack.nic.CapturingDevice;
+import dev.netstack.nic.FaultInjectingDevice;
 import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.tap.Netns;
 import dev.netstack.nic.tap.TapException;
@@ -59,6 +63,23 @@ class TapComponentTest {
     }
 
     @Test
+    void badFaultSettingsFailRegistrationWithTheSettingNamed() throws Exception {
+        Netns.assumeRootWithTun();
+        try (Netns ns = Netns.create()) {
+            TapComponent component = ns.call(() -> new TapComponent(config(Map.of("name", "eth8", "tap", "nsbcomp1"))));
+            try {
+                BundleContext context = mock(BundleContext.class);
+                TapException e = assertThrows(TapException.class,
+                        () -> component.register(context, Map.of("name", "eth8", "fault.drop", "1.5")));
+                assertEquals(TapException.Reason.BAD_CONFIGURATION, e.reason());
+                assertTrue(e.getMessage().contains("fault.drop"), e.getMessage());
+            } finally {
+                component.close();
+            }
+        }
+    }
+
+    @Test
     void badConfigurationFailsActivationWithTheSettingNamed() {
         TapException e = assertThrows(TapException.class,
                 () -> new TapComponent(config(Map.of("host.address", "198.18.1.1"))));
@@ -68,7 +89,7 @@ class TapComponentTest {
 
     @Test
     @SuppressWarnings("unchecked")
-    void registersDeviceUnderItsInterfaceNameAndClosesItOnDeactivate() throws Exception {
+    void registersTheDecoratedDeviceUnderItsInterfaceNameAndClosesItOnDeactivate() throws Exception {
         Netns.assumeRootWithTun();
         try (Netns ns = Netns.create()) {
             TapComponent component = ns.call(() -> new TapComponent(config(Map.of("name", "eth7", "tap", "nsbcomp0",
@@ -81,7 +102,13 @@ class TapComponentTest {
                 component.register(context, Map.of("name", "eth7", "fault.drop", "0.1"));
 
                 ArgumentCaptor<Dictionary<String, Object>> properties = ArgumentCaptor.forClass(Dictionary.class);
-                verify(context).registerService(eq(NetDevice.class), eq(component.device()), properties.capture());
+                ArgumentCaptor<NetDevice> registered = ArgumentCaptor.forClass(NetDevice.class);
+                verify(context).registerService(eq(NetDevice.class), registered.capture(), properties.capture());
+                // fault.drop asks for fault injection; capture is always available for the shell.
+                CapturingDevice capturing = assertInstanceOf(CapturingDevice.class, registered.getValue());
+                FaultInjectingDevice faulted = assertInstanceOf(FaultInjectingDevice.class, capturing.inner());
+                assertEquals(0.1, faulted.plan().drop());
+                assertSame(component.device(), faulted.inner());
                 assertEquals("eth7", properties.getValue().get(NetDevice.NAME_PROPERTY));
                 assertEquals("nsbcomp0", properties.getValue().get("nic.tap"));
                 assertEquals(0, ns.ip("link", "show", "dev", "nsbcomp0").exit());

@@ -1,0 +1,300 @@
+package dev.netstack.launcher;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The command-line contract of {@code ./netstack}: turns arguments into an {@link Invocation}, or
+ * a {@link UsageException} whose message is one sentence. Nothing here touches the file system.
+ */
+final class CommandLine {
+
+    /** The run directory when {@code --run} is not given. */
+    static final Path DEFAULT_RUN_DIR = Path.of("/tmp/netstack/default");
+
+    /** NIC backends the launcher can configure. */
+    static final List<String> BACKENDS = List.of("tap");
+
+    static final String DEMO_TAP = "ns0";
+    static final String DEMO_ADDRESS = "198.18.0.2/24";
+    static final String DEMO_HOST_ADDRESS = "198.18.0.1/24";
+
+    /** What the user asked for. */
+    sealed interface Invocation permits Help, Start, ShellCall {
+    }
+
+    /** Print help: {@code topic} is a command name, or null for the overview. {@code error}: exit 2. */
+    record Help(String topic, boolean error) implements Invocation {
+    }
+
+    /** Start the stack ({@code run} or {@code demo}). */
+    record Start(RunOptions options) implements Invocation {
+    }
+
+    /** Send one command line (or, if {@code words} is empty, every line of stdin) to a running stack. */
+    record ShellCall(Path runDir, List<String> words) implements Invocation {
+    }
+
+    /** Whether to run Gogo's interactive shell on stdin. */
+    enum Console { AUTO, ON, OFF }
+
+    /**
+     * Options of {@code run} and {@code demo}. Null means "not given": the configuration files
+     * decide.
+     */
+    record RunOptions(Path configDir, Path runDir, String backend, String tap, String address, String gateway,
+            String hostAddress, String mac, Integer mtu, Integer shards, String idle, Console console) {
+
+        /** Whether any option configures the NIC, so a NIC configuration must be written. */
+        boolean configuresNic() {
+            return backend != null || tap != null || hostAddress != null || mac != null || mtu != null;
+        }
+    }
+
+    private static final List<String> IDLE_STRATEGIES = List.of("backoff", "spin", "yield", "poll");
+
+    private CommandLine() {
+    }
+
+    static Invocation parse(String... args) throws UsageException {
+        if (args.length == 0) {
+            return new Help(null, true);
+        }
+        String command = args[0];
+        List<String> rest = Arrays.asList(args).subList(1, args.length);
+        return switch (command) {
+            case "help", "--help", "-h" -> help(rest);
+            case "run" -> start(false, rest);
+            case "demo" -> start(true, rest);
+            case "shell" -> shell(rest);
+            default -> throw new UsageException("unknown command '" + command + "': use demo, run, shell or help.");
+        };
+    }
+
+    private static Invocation help(List<String> rest) throws UsageException {
+        if (rest.isEmpty()) {
+            return new Help(null, false);
+        }
+        String topic = rest.get(0);
+        if (!USAGE.containsKey(topic)) {
+            throw new UsageException("no help for '" + topic + "': the commands are demo, run, shell and help.");
+        }
+        return new Help(topic, false);
+    }
+
+    private static Invocation start(boolean demo, List<String> args) throws UsageException {
+        String name = demo ? "demo" : "run";
+        Path configDir = null;
+        Path runDir = DEFAULT_RUN_DIR;
+        String backend = null;
+        String tap = null;
+        String address = null;
+        String gateway = null;
+        String hostAddress = null;
+        String mac = null;
+        Integer mtu = null;
+        Integer shards = null;
+        String idle = null;
+        Console console = Console.AUTO;
+        Options options = new Options(name, args);
+        while (options.hasNext()) {
+            String option = options.next();
+            switch (option) {
+                case "--help", "-h" -> {
+                    return new Help(name, false);
+                }
+                case "--config" -> configDir = Path.of(options.value());
+                case "--run" -> runDir = Path.of(options.value());
+                case "--backend" -> {
+                    backend = options.value();
+                    if (!BACKENDS.contains(backend)) {
+                        throw new UsageException("unknown backend '" + backend + "': the backends are " + String.join(", ", BACKENDS) + ".");
+                    }
+                }
+                case "--tap" -> tap = checkInterfaceName(option, options.value());
+                case "--address" -> address = Addresses.checkCidr(option, options.value());
+                case "--gateway" -> gateway = Addresses.checkIpv4(option, options.value());
+                case "--host-address" -> hostAddress = Addresses.checkCidr(option, options.value());
+                case "--mac" -> mac = Addresses.checkMac(option, options.value());
+                case "--mtu" -> mtu = Addresses.checkInt(option, options.value(), 68, 65535);
+                case "--shards" -> shards = Addresses.checkInt(option, options.value(), 1, 1024);
+                case "--idle" -> {
+                    idle = options.value();
+                    if (!IDLE_STRATEGIES.contains(idle)) {
+                        throw new UsageException("unknown idle strategy '" + idle + "': use " + String.join(", ", IDLE_STRATEGIES) + ".");
+                    }
+                }
+                case "--console" -> console = Console.ON;
+                case "--no-console" -> console = Console.OFF;
+                default -> throw options.unknown(option);
+            }
+        }
+        if (demo) {
+            backend = backend == null ? "tap" : backend;
+            tap = tap == null ? DEMO_TAP : tap;
+            address = address == null ? DEMO_ADDRESS : address;
+            hostAddress = hostAddress == null ? DEMO_HOST_ADDRESS : hostAddress;
+        }
+        return new Start(new RunOptions(configDir, runDir, backend, tap, address, gateway, hostAddress, mac, mtu,
+                shards, idle, console));
+    }
+
+    private static Invocation shell(List<String> args) throws UsageException {
+        Path runDir = DEFAULT_RUN_DIR;
+        int i = 0;
+        while (i < args.size() && args.get(i).startsWith("-")) {
+            String arg = args.get(i++);
+            if (arg.equals("--")) {
+                break;
+            } else if (arg.equals("--help") || arg.equals("-h")) {
+                return new Help("shell", false);
+            } else if (arg.equals("--run") || arg.startsWith("--run=")) {
+                if (arg.startsWith("--run=")) {
+                    runDir = Path.of(nonEmpty("--run", arg.substring("--run=".length())));
+                } else if (i < args.size()) {
+                    runDir = Path.of(nonEmpty("--run", args.get(i++)));
+                } else {
+                    throw new UsageException("--run needs a value: see ./netstack shell --help.");
+                }
+            } else {
+                throw new UsageException("unknown option '" + arg + "' for shell: see ./netstack shell --help.");
+            }
+        }
+        return new ShellCall(runDir, List.copyOf(args.subList(i, args.size())));
+    }
+
+    private static String checkInterfaceName(String option, String name) throws UsageException {
+        // Linux IFNAMSIZ is 16 including the terminating NUL.
+        if (name.length() > 15 || !name.chars().allMatch(c -> c > ' ' && c != '/' && c != ':' && c < 127)) {
+            throw new UsageException(option + " needs a Linux interface name of 1 to 15 characters without '/', ':' or spaces, not '" + name + "'.");
+        }
+        return name;
+    }
+
+    private static String nonEmpty(String option, String value) throws UsageException {
+        if (value.isEmpty()) {
+            throw new UsageException(option + " needs a value: see ./netstack help.");
+        }
+        return value;
+    }
+
+    /** Walks {@code --name value} and {@code --name=value} options. */
+    private static final class Options {
+        private final String command;
+        private final List<String> args;
+        private int index;
+        private String inlineValue;
+
+        Options(String command, List<String> args) {
+            this.command = command;
+            this.args = new ArrayList<>(args);
+        }
+
+        boolean hasNext() {
+            return index < args.size();
+        }
+
+        String next() throws UsageException {
+            String arg = args.get(index++);
+            inlineValue = null;
+            if (!arg.startsWith("-")) {
+                throw new UsageException("unexpected argument '" + arg + "' for " + command + ": see ./netstack " + command + " --help.");
+            }
+            int equals = arg.indexOf('=');
+            if (arg.startsWith("--") && equals > 0) {
+                inlineValue = arg.substring(equals + 1);
+                return arg.substring(0, equals);
+            }
+            return arg;
+        }
+
+        String value() throws UsageException {
+            String option = args.get(index - 1);
+            String value;
+            if (inlineValue != null) {
+                value = inlineValue;
+                inlineValue = null;
+            } else if (index < args.size() && !args.get(index).startsWith("--")) {
+                value = args.get(index++);
+            } else {
+                throw new UsageException(option + " needs a value: see ./netstack " + command + " --help.");
+            }
+            return nonEmpty(option.contains("=") ? option.substring(0, option.indexOf('=')) : option, value);
+        }
+
+        UsageException unknown(String option) {
+            return new UsageException("unknown option '" + option + "' for " + command + ": see ./netstack " + command + " --help.");
+        }
+    }
+
+    private static final String RUN_OPTIONS = """
+              --config DIR         read *.cfg files from DIR (default: the distribution's etc/)
+              --run DIR            run directory: felix-cache/, etc/, control.sock
+                                   (default: /tmp/netstack/default)
+              --backend NAME       NIC backend; the backends are: tap
+              --tap NAME           TAP device to create or attach to (nic.tap: tap)
+              --address CIDR       stack address of eth0, e.g. 198.18.0.2/24 (netstack.ip.interface: address)
+              --gateway IP         default route via IP on eth0 (netstack.ip.route: gateway)
+              --host-address CIDR  address given to the kernel side of the TAP (nic.tap: host.address)
+              --mac MAC            MAC of eth0, e.g. 02:00:00:00:00:01 (nic.tap: mac)
+              --mtu N              MTU of eth0, 68 to 65535 (nic.tap: mtu)
+              --shards N           event-loop threads (netstack.runtime: shards)
+              --idle NAME          idle strategy: backoff, spin, yield or poll (netstack.runtime: idle)
+              --console            run the interactive Gogo shell on stdin
+              --no-console         do not, even when stdin is a terminal
+              -h, --help           show this help
+            """;
+
+    static final Map<String, String> USAGE = Map.of(
+            "help", """
+            Usage: ./netstack help [COMMAND]
+            Shows the overview, or the help of COMMAND (also: ./netstack COMMAND --help).
+            """,
+            "demo", """
+            Usage: ./netstack demo [OPTIONS]
+            Runs the stack on TAP ns0 until interrupted (Ctrl-C or SIGTERM): eth0 has 198.18.0.2/24 and
+            the kernel side of the TAP 198.18.0.1/24, so `ping 198.18.0.2` works from the host.
+            Needs permission to open /dev/net/tun (root or CAP_NET_ADMIN). Takes the options of run,
+            which override these defaults.
+
+            Options:
+            """ + RUN_OPTIONS,
+            "run", """
+            Usage: ./netstack run [OPTIONS]
+            Runs the stack until interrupted (Ctrl-C or SIGTERM). The configuration files of --config are
+            copied into RUN/etc, then the options below are written over them as .cfg files
+            (nic.tap-eth0.cfg, netstack.ip.interface-eth0.cfg, netstack.ip.route-default.cfg,
+            netstack.runtime.cfg). Felix FileInstall watches RUN/etc: editing a .cfg there reconfigures
+            the running stack within a second. With no NIC configuration the stack runs without a device.
+
+            Options:
+            """ + RUN_OPTIONS,
+            "shell", """
+            Usage: ./netstack shell [--run DIR] [COMMAND [ARGS...]]
+            Runs a Gogo shell command in the stack running in DIR (default: /tmp/netstack/default) over
+            its control socket DIR/control.sock, prints the output and exits with its status: 0 done,
+            1 the command failed, 3 no stack is running there. Without COMMAND, runs each line of stdin.
+            Commands: ifconfig, arp, stats [-a], lb, and every other Gogo command (help lists them).
+
+            Options:
+              --run DIR            run directory of the stack to talk to
+              -h, --help           show this help
+            """);
+
+    static final String OVERVIEW = """
+            Usage: ./netstack COMMAND [OPTIONS]
+            A userspace TCP/IP stack for the JVM, run as OSGi bundles in Apache Felix.
+
+            Commands:
+              demo      run the stack on TAP ns0 with 198.18.0.2/24 (kernel side 198.18.0.1/24)
+              run       run the stack as configured by files and options
+              shell     run a shell command (ifconfig, arp, stats, lb, ...) in a running stack
+              help      show this overview, or help COMMAND
+
+            ./netstack COMMAND --help shows the options of COMMAND.
+            Exit status: 0 done, 1 failed, 2 bad command line, 3 no running stack (shell).
+            """;
+}
