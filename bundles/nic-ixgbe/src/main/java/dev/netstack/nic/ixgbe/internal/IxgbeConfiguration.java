@@ -24,4 +24,7 @@ public @interface IxgbeConfiguration {
 
     @AttributeDefinition(name = "pool.buffers", description = "Packet buffers in each queue's pool.")
     int pool_buffers() default 4096;
+
+    @AttributeDefinition(description = "hugetlbfs mount for DMA memory; empty for the first one mounted.")
+    String hugepages() default "";
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.netstack.nic.ixgbe.IxgbeException;
 import dev.netstack.nic.ixgbe.IxgbeSettings;
+import dev.netstack.nic.pci.PciException;
 import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +13,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class IxgbeComponentTest {
 
-    record Config(String name, String pci, int queues, String rss_key, boolean promiscuous, int pool_buffers)
-            implements IxgbeConfiguration {
+    record Config(String name, String pci, int queues, String rss_key, boolean promiscuous, int pool_buffers,
+            String hugepages) implements IxgbeConfiguration {
+        Config(String name, String pci, int queues, String rss_key, boolean promiscuous, int pool_buffers) {
+            this(name, pci, queues, rss_key, promiscuous, pool_buffers, "");
+        }
+
         @Override
         public Class<? extends Annotation> annotationType() {
             return IxgbeConfiguration.class;
@@ -24,33 +29,52 @@ class IxgbeComponentTest {
         return new Config("eth0", pci, 1, "", false, 4096);
     }
 
-    @Test
-    void missingPciDeviceIsOneSentence(@TempDir Path sysfs) {
-        IxgbeException e = assertThrows(IxgbeException.class,
-                () -> new IxgbeComponent(config("0000:42:00.0"), sysfs));
-        assertEquals(IxgbeException.Reason.NO_DEVICE, e.reason());
-        assertEquals("There is no PCI device 0000:42:00.0 on this machine: set pci in the nic.ixgbe configuration to"
-                + " an 82599 port's address (lspci -D -d 8086: lists Intel devices).", e.getMessage());
+    /** A model of sysfs: {@code devices/BDF/} with the attributes nic-pci reads, and an empty route table. */
+    private static Path device(Path root, String bdf, String vendor, String device) throws Exception {
+        Path dir = Files.createDirectories(root.resolve("devices").resolve(bdf));
+        Files.createDirectories(root.resolve("drivers"));
+        Files.writeString(dir.resolve("vendor"), vendor + "\n");
+        Files.writeString(dir.resolve("device"), device + "\n");
+        Files.writeString(dir.resolve("class"), "0x020000\n");
+        Files.writeString(root.resolve("route"), "Iface\tDestination\tGateway\tFlags\n");
+        return dir;
     }
 
     @Test
-    void otherDeviceIsRefused(@TempDir Path sysfs) throws Exception {
-        Path dev = Files.createDirectories(sysfs.resolve("0000:00:03.0"));
-        Files.writeString(dev.resolve("vendor"), "0x1af4\n");
-        Files.writeString(dev.resolve("device"), "0x1000\n");
-        IxgbeException e = assertThrows(IxgbeException.class, () -> new IxgbeComponent(config("0000:00:03.0"), sysfs));
+    void missingPciDeviceIsOneSentence(@TempDir Path sysfs) throws Exception {
+        Files.createDirectories(sysfs.resolve("devices"));
+        PciException e = assertThrows(PciException.class,
+                () -> new IxgbeComponent(config("0000:42:00.0"), sysfs.resolve("devices"), sysfs.resolve("route")));
+        assertEquals(PciException.Reason.NO_SUCH_DEVICE, e.reason());
+        assertEquals("There is no PCI device 0000:42:00.0: check the address with lspci -D.", e.getMessage());
+    }
+
+    @Test
+    void otherDeviceIsRefusedBeforeAnythingIsWritten(@TempDir Path sysfs) throws Exception {
+        Path dir = device(sysfs, "0000:00:03.0", "0x1af4", "0x1000");
+        IxgbeException e = assertThrows(IxgbeException.class,
+                () -> new IxgbeComponent(config("0000:00:03.0"), sysfs.resolve("devices"), sysfs.resolve("route")));
         assertEquals("PCI device 0000:00:03.0 is 1af4:1000, not an Intel 82599: set pci in the nic.ixgbe"
                 + " configuration to an 82599 port's address.", e.getMessage());
+        assertFalse(Files.exists(dir.resolve("config")), "nothing written");
     }
 
     @Test
-    void present82599WithoutPciAccessSaysWhatIsMissing(@TempDir Path sysfs) throws Exception {
-        Path dev = Files.createDirectories(sysfs.resolve("0000:03:00.0"));
-        Files.writeString(dev.resolve("vendor"), "0x8086\n");
-        Files.writeString(dev.resolve("device"), "0x10fb\n");
-        IxgbeException e = assertThrows(IxgbeException.class, () -> new IxgbeComponent(config("0000:03:00.0"), sysfs));
-        assertEquals(IxgbeException.Reason.SYSTEM, e.reason());
-        assertTrue(e.getMessage().contains("nic-pci"), e.getMessage());
+    void an82599IsTakenFromTheKernelAndGivenBackWhenBringUpFails(@TempDir Path sysfs) throws Exception {
+        Path dir = device(sysfs, "0000:03:00.0", "0x8086", "0x10fb");
+        Files.write(dir.resolve("config"), new byte[256]);
+        Path driver = Files.createDirectories(sysfs.resolve("drivers").resolve("ixgbe"));
+        Files.writeString(driver.resolve("unbind"), "");
+        Files.writeString(driver.resolve("bind"), "");
+        Files.createSymbolicLink(dir.resolve("driver"), driver);
+        // no resource file: the model sysfs has no BAR to map, so bring-up stops at BAR0
+        PciException e = assertThrows(PciException.class,
+                () -> new IxgbeComponent(config("0000:03:00.0"), sysfs.resolve("devices"), sysfs.resolve("route")));
+        assertEquals("Cannot read the resources of PCI device 0000:03:00.0.", e.getMessage());
+        byte[] config = Files.readAllBytes(dir.resolve("config"));
+        assertEquals(0, config[4] & 0x4, "bus mastering off again after the failure");
+        assertEquals("0000:03:00.0", Files.readString(driver.resolve("unbind")), "taken from the ixgbe driver");
+        assertEquals("0000:03:00.0", Files.readString(driver.resolve("bind")), "and given back");
     }
 
     @Test
