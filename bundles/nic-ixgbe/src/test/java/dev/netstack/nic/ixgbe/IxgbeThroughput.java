@@ -1,0 +1,147 @@
+package dev.netstack.nic.ixgbe;
+
+import dev.netstack.nic.PacketBatch;
+import dev.netstack.nic.PacketBuffer;
+import dev.netstack.nic.PacketPool;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A harness, not a test: packet rates of the driver over the model, printed, never asserted.
+ * The model does real work per frame (descriptor DMA, copies, checksums, Toeplitz), so the
+ * end-to-end figures say little about hardware; the driver-only figures time just the driver's
+ * calls (transmit with the model paused, so the model's descriptor processing is not in them).
+ *
+ * <pre>
+ *   java --enable-native-access=ALL-UNNAMED -cp ... dev.netstack.nic.ixgbe.IxgbeThroughput [seconds]
+ * </pre>
+ */
+public final class IxgbeThroughput {
+
+    private static final int BATCH = 32;
+    private static final int FRAME = 60;
+    private static long sink;
+
+    public static void main(String[] args) {
+        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2;
+        try (Rig rig = new Rig().open(Rig.settings().withRings(512, 512, 4096)); Arena arena = Arena.ofConfined()) {
+            MemorySegment f = arena.allocate(2048);
+            int len = Frames.ipv4(f, 0, Rig.DEVICE_MAC, Rig.PEER_MAC, 17, 0xC612_0001, 0xC612_0002, 40000, 9, 18, 1);
+            rig.model.connect((frame, offset, length) -> sink += length);
+            for (int pass = 0; pass < 2; pass++) {
+                String tag = pass == 0 ? "warm-up " : "";
+                pktgen(rig, seconds, tag);
+                rx(rig, f, len, seconds, tag);
+                fwd(rig, f, len, seconds, tag);
+                driverOnly(rig, f, len, seconds, tag);
+            }
+        }
+    }
+
+    /** TX only: the driver sends batches of fresh buffers; the model fetches and puts them on the wire. */
+    private static void pktgen(Rig rig, double seconds, String tag) {
+        PacketPool pool = rig.device.pool(0);
+        PacketBatch batch = new PacketBatch(BATCH);
+        long packets = 0;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long start = System.nanoTime();
+        while (System.nanoTime() < end) {
+            for (int r = 0; r < 64; r++) {
+                pool.allocate(batch, BATCH);
+                for (int i = 0; i < batch.size(); i++) {
+                    PacketBuffer b = batch.get(i);
+                    Frames.raw(b.segment(), b.offset(), Rig.PEER_MAC, Rig.DEVICE_MAC, FRAME, (int) packets + i);
+                    b.setData(b.offset(), FRAME);
+                }
+                int sent = rig.device.transmit(0, batch);
+                batch.removeFirst(sent);
+                batch.releaseAll();
+                packets += sent;
+            }
+        }
+        report(tag + "pktgen (driver+model TX)", packets, System.nanoTime() - start);
+    }
+
+    /** RX only: the model writes frames into the ring; the driver receives and releases them. */
+    private static void rx(Rig rig, MemorySegment f, int len, double seconds, String tag) {
+        PacketBatch batch = new PacketBatch(BATCH);
+        long packets = 0;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long start = System.nanoTime();
+        while (System.nanoTime() < end) {
+            for (int r = 0; r < 64; r++) {
+                for (int i = 0; i < BATCH; i++) {
+                    rig.model.receiveFrame(f, 0, len);
+                }
+                packets += rig.device.receive(0, batch);
+                batch.releaseAll();
+            }
+        }
+        report(tag + "rx (model+driver RX)", packets, System.nanoTime() - start);
+    }
+
+    /** fwd: receive a batch, swap MACs, send it back out. */
+    private static void fwd(Rig rig, MemorySegment f, int len, double seconds, String tag) {
+        PacketBatch batch = new PacketBatch(BATCH);
+        long packets = 0;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long start = System.nanoTime();
+        while (System.nanoTime() < end) {
+            for (int r = 0; r < 64; r++) {
+                for (int i = 0; i < BATCH; i++) {
+                    rig.model.receiveFrame(f, 0, len);
+                }
+                int n = rig.device.receive(0, batch);
+                for (int i = 0; i < n; i++) {
+                    PacketBuffer b = batch.get(i);
+                    Frames.mac(b.segment(), b.offset(), Rig.PEER_MAC);
+                    Frames.mac(b.segment(), b.offset() + 6, Rig.DEVICE_MAC);
+                }
+                int sent = rig.device.transmit(0, batch);
+                batch.removeFirst(sent);
+                batch.releaseAll();
+                packets += sent;
+            }
+        }
+        report(tag + "fwd (driver+model RX and TX)", packets, System.nanoTime() - start);
+    }
+
+    /** Times only the driver's receive and transmit calls. */
+    private static void driverOnly(Rig rig, MemorySegment f, int len, double seconds, String tag) {
+        PacketBatch batch = new PacketBatch(BATCH);
+        PacketPool pool = rig.device.pool(0);
+        long rxNs = 0, txNs = 0, rxPackets = 0, txPackets = 0;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end) {
+            for (int i = 0; i < BATCH; i++) {
+                rig.model.receiveFrame(f, 0, len);
+            }
+            long t0 = System.nanoTime();
+            int n = rig.device.receive(0, batch);
+            rxNs += System.nanoTime() - t0;
+            rxPackets += n;
+            batch.releaseAll();
+
+            pool.allocate(batch, BATCH);
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).setData(batch.get(i).offset(), FRAME);
+            }
+            rig.model.pauseTransmit(true);
+            long t1 = System.nanoTime();
+            int sent = rig.device.transmit(0, batch);
+            txNs += System.nanoTime() - t1;
+            txPackets += sent;
+            batch.removeFirst(sent);
+            batch.releaseAll();
+            rig.model.pauseTransmit(false);
+        }
+        System.out.printf("%-34s rx %6.1f ns/packet (%5.1f Mpps), tx %6.1f ns/packet (%5.1f Mpps), batches of %d%n",
+                tag + "driver only", (double) rxNs / rxPackets, rxPackets * 1e3 / rxNs, (double) txNs / txPackets,
+                txPackets * 1e3 / txNs, BATCH);
+    }
+
+    private static void report(String what, long packets, long ns) {
+        System.out.printf("%-34s %6.2f Mpps, %6.1f ns/packet (%d packets)%n", what, packets * 1e3 / ns,
+                (double) ns / packets, packets);
+    }
+}
