@@ -92,6 +92,9 @@ class LauncherIT {
         for (String row : rows) {
             assertTrue(row.contains("|Active "), "not active: " + row);
         }
+        for (String bundle : List.of("netstack tcp (", "netstack tcp-newreno (", "netstack tcp-cubic (", "Apache Felix Log Service (")) {
+            assertTrue(rows.stream().anyMatch(row -> row.contains("|Active ") && row.contains(bundle)), bundle + " active:\n" + lb.out());
+        }
 
         ControlClient.Result stats = ControlClient.execute(socket(), "stats -a");
         assertEquals(0, stats.status(), stats.err());
