@@ -89,7 +89,7 @@ class KernelIT {
         Exec.Result capture = shell(stack, "capture", "start", "eth0", pcap.toString());
         assertEquals(0, capture.exitCode(), capture.toString());
 
-        Exec.Result ping = ns.exec(Duration.ofSeconds(30), "ping", "-c", "20", "-i", "0.05", "-W", "2", "198.18.41.2");
+        Exec.Result ping = ns.exec(Duration.ofSeconds(30), "ping", "-c", "20", "-i", "0.05", "-w", "15", "198.18.41.2");
         assertTrue(ping.stdout().contains("20 packets transmitted, 20 received"), ping.toString());
 
         Exec.Result stopped = shell(stack, "capture", "stop", "eth0");
@@ -116,7 +116,7 @@ class KernelIT {
         assertTrue(route.stdout().matches("(?s).*198\\.18\\.41\\.0/24 +- +eth0.*"), route.stdout());
 
         long echosBefore = number(shell(stack, "stats").stdout(), "in-echos +(\\d+)");
-        assertTrue(ns.exec("ping", "-c", "5", "-i", "0.05", "-W", "2", "198.18.41.2").ok());
+        assertTrue(ns.exec("ping", "-c", "5", "-i", "0.05", "-w", "15", "198.18.41.2").ok());
         Exec.Result stats = shell(stack, "stats");
         assertEquals(echosBefore + 5, number(stats.stdout(), "in-echos +(\\d+)"), stats.stdout());
         assertEquals(echosBefore + 5, number(stats.stdout(), "out-echo-reps +(\\d+)"), stats.stdout());
@@ -189,7 +189,7 @@ class KernelIT {
     void demoAnswersPingOnNs0() throws Exception {
         Stack stack = start("demo");
         awaitReady(stack, "ns0", "198.18.0.2/24");
-        Exec.Result ping = ns.exec(Duration.ofSeconds(30), "ping", "-c", "10", "-i", "0.05", "-W", "2", "198.18.0.2");
+        Exec.Result ping = ns.exec(Duration.ofSeconds(30), "ping", "-c", "10", "-i", "0.05", "-w", "15", "198.18.0.2");
         assertTrue(ping.stdout().contains("10 packets transmitted, 10 received"), ping.toString());
         assertTrue(ns.ip("-4", "addr", "show", "dev", "ns0").stdout().contains("inet 198.18.0.1/24"));
     }
@@ -227,8 +227,24 @@ class KernelIT {
 
         Files.writeString(dir.resolve("run/etc/nic.tap-eth0.cfg"), "name = eth0\ntap = free\nhost.address = 198.18.43.1/24\n");
         awaitReady(stack, "free", "198.18.43.2/24");
-        Exec.Result ping = ns.exec(Duration.ofSeconds(30), "ping", "-c", "5", "-i", "0.05", "-W", "2", "198.18.43.2");
+        Exec.Result ping = ns.exec(Duration.ofSeconds(30), "ping", "-c", "5", "-i", "0.05", "-w", "15", "198.18.43.2");
         assertTrue(ping.stdout().contains("5 packets transmitted, 5 received"), ping.toString());
+    }
+
+    @Test
+    void withoutCapNetAdminThePermissionProblemIsOneSentence() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "needs setpriv (util-linux)");
+        // Root without CAP_NET_ADMIN: /dev/net/tun opens, creating the TAP is refused (EPERM).
+        Stack stack = startAs(List.of("/usr/bin/setpriv", "--bounding-set", "-net_admin", "--inh-caps", "-net_admin", "--"),
+                "run", "--tap", "tapp", "--address", "198.18.44.2/24", "--host-address", "198.18.44.1/24");
+        assertTrue(NetNs.await(() -> stack.err().contains("netstack: component"), DEVICE_TIMEOUT),
+                "the failure is reported:\n" + stack.err());
+        Thread.sleep(500);
+        List<String> reports = stack.err().lines().filter(l -> l.startsWith("netstack:")).toList();
+        assertEquals(List.of("netstack: component dev.netstack.nic.tap.internal.TapComponent did not activate:"
+                + " No permission to create TAP device tapp: run as root or with CAP_NET_ADMIN."), reports);
+        assertFalse(stack.err().contains("\tat ") || stack.out().contains("\tat "), "no stack trace:\n" + stack.err());
+        assertFalse(ns.hasLink("tapp"));
     }
 
     // ---- helpers
@@ -245,8 +261,14 @@ class KernelIT {
     }
 
     private Stack start(String command, String... options) throws IOException, InterruptedException {
+        return startAs(List.of(), command, options);
+    }
+
+    /** Starts {@code bin/netstack COMMAND} in the namespace, behind {@code wrapper} (e.g. setpriv). */
+    private Stack startAs(List<String> wrapper, String command, String... options) throws IOException, InterruptedException {
         Path runDir = dir.resolve("run");
-        List<String> args = new ArrayList<>(List.of(dist.resolve("bin/netstack").toString(), command, "--run", runDir.toString(), "--no-console"));
+        List<String> args = new ArrayList<>(wrapper);
+        args.addAll(List.of(dist.resolve("bin/netstack").toString(), command, "--run", runDir.toString(), "--no-console"));
         args.addAll(List.of(options));
         ProcessBuilder builder = new ProcessBuilder(ns.prefixCommand(args.toArray(String[]::new)));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
