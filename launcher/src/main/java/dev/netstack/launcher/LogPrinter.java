@@ -24,6 +24,8 @@ final class LogPrinter implements LogListener {
 
     /** SCR's prefix naming the component: {@code bundle B (6)[dev.netstack.X(5)] : message}. */
     private static final Pattern SCR_COMPONENT = Pattern.compile("\\[([\\w.$]+)\\(\\d+\\)\\]");
+    /** SCR's messages about a failed activation (constructor or activate method threw), not deactivation. */
+    private static final Pattern ACTIVATION_FAILED = Pattern.compile("(?i)instantiation|(?<!de)activat");
     /** SCR's prefix naming the bundle, dropped from messages. */
     private static final Pattern SCR_PREFIX = Pattern.compile("^bundle \\S+ \\(\\d+\\)(\\[[^\\]]*\\])? ?: ?");
 
@@ -60,10 +62,11 @@ final class LogPrinter implements LogListener {
         String cause = exception == null ? null : rootCauseMessage(exception);
         Matcher component = SCR_COMPONENT.matcher(message);
         String text;
-        if (component.find() && cause != null) {
+        String stripped = SCR_PREFIX.matcher(message).replaceFirst("");
+        if (component.find() && cause != null && ACTIVATION_FAILED.matcher(message).find()) {
             text = "component " + component.group(1) + " did not activate: " + cause;
         } else {
-            text = SCR_PREFIX.matcher(message).replaceFirst("");
+            text = component.find(0) ? "component " + component.group(1) + ": " + stripped : stripped;
             if (cause != null && !text.contains(cause)) {
                 text = text.isBlank() ? cause : text + ": " + cause;
             }

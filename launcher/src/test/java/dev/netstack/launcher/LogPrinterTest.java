@@ -43,6 +43,18 @@ class LogPrinterTest {
     }
 
     @Test
+    void namesTheComponentButDoesNotCallOtherFailuresActivation() {
+        assertEquals("netstack: component dev.netstack.ip.internal.Ipv4Layer: The deactivate method has thrown an exception:"
+                + " shard gone", LogPrinter.format(new Entry(LogLevel.ERROR, "bundle dev.netstack.ip:0.1.0 (2)"
+                + "[dev.netstack.ip.internal.Ipv4Layer(7)] : The deactivate method has thrown an exception",
+                new IllegalStateException("shard gone"))));
+        assertEquals("netstack: component dev.netstack.ip.internal.Ipv4Layer did not activate: no shard",
+                LogPrinter.format(new Entry(LogLevel.ERROR, "bundle dev.netstack.ip:0.1.0 (2)"
+                + "[dev.netstack.ip.internal.Ipv4Layer(7)] : The activate method has thrown an exception",
+                new IllegalStateException("no shard"))));
+    }
+
+    @Test
     void printsOneLineWithoutStackTrace() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
