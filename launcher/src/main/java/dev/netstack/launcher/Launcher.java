@@ -6,6 +6,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,11 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.service.log.LogReaderService;
+import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * Starts Apache Felix with every bundle of {@code HOME/bundle}, FileInstall watching
@@ -39,6 +43,12 @@ final class Launcher {
 
     /** Printed on stdout once every bundle has been started and the control socket is open. */
     static final String STARTED = "netstack started";
+
+    /** Version of the OSGi Log API on the launcher's class path ({@code org.osgi.service.log} 1.5.0). */
+    private static final String LOG_API_VERSION = "1.5";
+
+    /** The log service bundle, started before the others so that no bundle logs to stdout before it runs. */
+    static final String LOG_BUNDLE = "org.apache.felix.log";
 
     private static final long CONTROL_SOCKET_WAIT_MS = 10_000;
     private static final long STOP_WAIT_MS = 30_000;
@@ -77,6 +87,7 @@ final class Launcher {
                 .newFramework(frameworkProperties(runDir, etcDir, socket));
         framework.init();
         installSignalHandlers(framework);
+        listenToLog(framework.getBundleContext());
         List<Bundle> bundles = install(framework.getBundleContext());
         framework.start();
         int active = start(bundles);
@@ -107,7 +118,13 @@ final class Launcher {
         properties.put("felix.fileinstall.poll", "1000");
         properties.put("felix.fileinstall.noInitialDelay", "true");
         properties.put("felix.fileinstall.log.level", "2");
+        // The files are the source of truth: FileInstall must not write configurations back into
+        // them (its write-back raced with its own start-up and could leave a file empty).
+        properties.put("felix.fileinstall.enableConfigSave", "false");
         properties.put("ds.loglevel", "warn");
+        // The log API comes from the launcher's class path so that LogPrinter and the log bundle share it.
+        properties.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA,
+                "org.osgi.service.log;version=\"" + LOG_API_VERSION + "\",org.osgi.service.log.admin;version=\"1.0\"");
         properties.put(CONTROL_SOCKET_PROPERTY, socket.toString());
         properties.put("gosh.args", interactive() ? "--noshutdown" : "--nointeractive --noshutdown");
         return properties;
@@ -138,9 +155,29 @@ final class Launcher {
         return bundles;
     }
 
+    /**
+     * Prints the log service's errors and warnings as single lines on stderr ({@link LogPrinter}):
+     * SCR and FileInstall log there once it runs, instead of printing stack traces on stdout.
+     */
+    private void listenToLog(BundleContext context) {
+        LogPrinter printer = new LogPrinter(err);
+        new ServiceTracker<LogReaderService, LogReaderService>(context, LogReaderService.class, null) {
+            @Override
+            public LogReaderService addingService(ServiceReference<LogReaderService> reference) {
+                LogReaderService reader = super.addingService(reference);
+                if (reader != null) {
+                    reader.addLogListener(printer);
+                }
+                return reader;
+            }
+        }.open();
+    }
+
     private int start(List<Bundle> bundles) {
         int active = 0;
-        for (Bundle bundle : bundles) {
+        List<Bundle> ordered = new ArrayList<>(bundles);
+        ordered.sort(Comparator.comparing((Bundle b) -> !LOG_BUNDLE.equals(b.getSymbolicName())));
+        for (Bundle bundle : ordered) {
             if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
                 continue;
             }

@@ -92,6 +92,15 @@ class LauncherIT {
         for (String row : rows) {
             assertTrue(row.contains("|Active "), "not active: " + row);
         }
+        for (String bundle : List.of("netstack tcp (", "netstack tcp-newreno (", "netstack tcp-cubic (", "Apache Felix Log Service (")) {
+            assertTrue(rows.stream().anyMatch(row -> row.contains("|Active ") && row.contains(bundle)), bundle + " active:\n" + lb.out());
+        }
+
+        ControlClient.Result components = ControlClient.execute(socket(), "scr:list");
+        for (String factory : List.of("dev.netstack.tcp.newreno.NewRenoFactory", "dev.netstack.tcp.cubic.CubicFactory")) {
+            assertTrue(components.out().lines().anyMatch(l -> l.startsWith(factory + " ") && l.contains("enabled, 1 instance")),
+                    factory + " runs:\n" + components.out());
+        }
 
         ControlClient.Result stats = ControlClient.execute(socket(), "stats -a");
         assertEquals(0, stats.status(), stats.err());

@@ -19,8 +19,11 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  *
  * <p>Backends register their devices decorated by {@code NetDevices.decorate}, whose
  * {@link CapturingDevice} this command switches on and off while traffic flows.
+ *
+ * <p>Immediate: Gogo releases a command service after each call, and a delayed component would be
+ * deactivated then, unbinding its devices and so stopping the capture it had just started.
  */
-@Component(service = CaptureCommand.class, property = {"osgi.command.scope=netstack", "osgi.command.function=capture"})
+@Component(immediate = true, service = CaptureCommand.class, property = {"osgi.command.scope=netstack", "osgi.command.function=capture"})
 public final class CaptureCommand {
 
     private final Map<String, CapturingDevice> devices = new ConcurrentHashMap<>();
