@@ -86,11 +86,10 @@ final class ByteRing {
 
     /** Drops {@code count} bytes from the front. */
     void discard(int count) {
+        // The read position never jumps back to 0 when the ring empties: out-of-order bytes written
+        // beyond the committed ones must keep their place.
         read = index(count);
         length -= count;
-        if (length == 0) {
-            read = 0;
-        }
     }
 
     private int index(int position) {

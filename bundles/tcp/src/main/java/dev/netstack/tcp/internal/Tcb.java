@@ -37,6 +37,7 @@ import java.lang.foreign.MemorySegment;
 final class Tcb implements TcpConnection {
 
     static final int DUP_THRESH = 3;
+    static final boolean DEBUG = Boolean.getBoolean("tcp.debug");
     /** Segments ACKed at once after the handshake or after idle (quick ACK while the peer slow-starts). */
     static final int QUICK_ACKS = 16;
     /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
@@ -1110,6 +1111,12 @@ final class Tcb implements TcpConnection {
         }
         stack.counters.increment(TcpCounter.TIMEOUTS);
         retries++;
+        if (DEBUG && retries > 2) {
+            System.out.println("RTO " + this + " t=" + nowNs / 1_000_000 + " una=" + (sndUna - iss) + " nxt=" + (sndNxt - iss)
+                    + " max=" + (sndMax - iss) + " end=" + (dataEnd() - iss) + " wnd=" + sndWnd + " rec=" + inRecovery
+                    + " cwnd=" + (cc == null ? -1 : cc.cwndBytes()) + " sb=" + scoreboard.count() + " rcvNxt=" + (rcvNxt - irs)
+                    + " adv=" + (rcvAdvRight - rcvNxt) + " rcvLen=" + rcvBuf.length() + " ooo=" + ooo.count() + " ts=" + tsOk);
+        }
         // RFC 6298 §5.5: back off
         rtoNs = clampRto(rtoNs * 2);
         if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {

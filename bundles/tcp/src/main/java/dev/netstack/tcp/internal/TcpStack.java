@@ -856,8 +856,13 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         } else {
             optionBytes = tcb.tsOk ? 12 : 0;
             if (tcb.sackOk && tcb.ooo != null && tcb.ooo.count() > 0) {
-                sackBlocks = Math.min(tcb.ooo.count(), tcb.tsOk ? 3 : 4);
-                optionBytes += 4 + 8 * sackBlocks;
+                // the blocks must not push a data segment past the path MTU (MSS excludes only TS)
+                sackBlocks = Math.min(Math.min(tcb.ooo.count(), tcb.tsOk ? 3 : 4), (tcb.mss - length - 4) / 8);
+                if (sackBlocks > 0) {
+                    optionBytes += 4 + 8 * sackBlocks;
+                } else {
+                    sackBlocks = 0;
+                }
             }
         }
         int headerLength = TcpHeader.MIN_LENGTH + optionBytes;
