@@ -138,7 +138,11 @@ final class CommandLine {
             backend = backend == null ? "tap" : backend;
             tap = tap == null ? DEMO_TAP : tap;
             address = address == null ? DEMO_ADDRESS : address;
-            hostAddress = hostAddress == null ? DEMO_HOST_ADDRESS : hostAddress;
+            if (hostAddress == null) {
+                hostAddress = DEMO_HOST_ADDRESS;
+                // replies to the tools' stacks (198.18.1.0/24 by default) go back through the kernel
+                gateway = gateway == null ? DEMO_HOST_ADDRESS.substring(0, DEMO_HOST_ADDRESS.indexOf('/')) : gateway;
+            }
         }
         return new Start(new RunOptions(configDir, runDir, backend, tap, address, gateway, hostAddress, mac, mtu,
                 shards, idle, console, demo));

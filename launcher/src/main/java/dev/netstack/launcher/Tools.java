@@ -170,6 +170,12 @@ final class Tools {
     }
 
     private static ToolStack start(ToolOptions options) throws ToolException {
+        // stdout carries data and stderr one-sentence errors: the components' INFO lines stay out
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(java.util.logging.Level.WARNING);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(java.util.logging.Level.WARNING);
+        }
         try {
             return ToolStack.start(options.builder(), Map.of());
         } catch (RuntimeException e) {

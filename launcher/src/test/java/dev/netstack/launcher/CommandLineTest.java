@@ -2,7 +2,6 @@ package dev.netstack.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,7 +59,7 @@ class CommandLineTest {
         assertEquals("ns0", options.tap());
         assertEquals("198.18.0.2/24", options.address());
         assertEquals("198.18.0.1/24", options.hostAddress());
-        assertNull(options.gateway());
+        assertEquals("198.18.0.1", options.gateway());
     }
 
     @Test
