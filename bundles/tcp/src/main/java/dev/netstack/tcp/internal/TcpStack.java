@@ -231,6 +231,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     /** The named algorithm, else the configured default, else any installed one, else built-in Reno. */
     CongestionControl newCongestionControl(String name, int mss, long nowNs) {
         CongestionControlFactory factory = name == null ? null : factories.get(name);
+        if (factory == null && BuiltinReno.NAME.equals(name)) {
+            factory = BuiltinReno.FACTORY;
+        }
         if (factory == null) {
             factory = factories.get(defaultCc);
         }
