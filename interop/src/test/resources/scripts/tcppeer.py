@@ -37,15 +37,23 @@ def connect(host, port):
 
 def seq(host, port, n):
     start = time.monotonic()
+    slowest = 0.0
+    slow = 0
     for i in range(n):
+        t0 = time.monotonic()
         s = connect(host, port)
         msg = (b"%08d" % i) * 4
         s.sendall(msg)
         if recv_exactly(s, len(msg)) != msg:
             raise SystemExit(f"connection {i}: wrong echo")
         s.close()
+        took = time.monotonic() - t0
+        slowest = max(slowest, took)
+        if took > 0.2:
+            slow += 1
     elapsed = time.monotonic() - start
-    print(f"ok connections={n} seconds={elapsed:.3f} per_second={n / elapsed:.0f}", flush=True)
+    print(f"ok connections={n} seconds={elapsed:.3f} per_second={n / elapsed:.0f} "
+          f"slowest_ms={slowest * 1000:.0f} over_200ms={slow}", flush=True)
 
 
 def concurrent(host, port, n):
