@@ -264,8 +264,8 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
         return icmpCounters;
     }
 
-    /** The pool of large buffers, for leak checks in tests. */
-    PacketPool largePool() {
+    /** The pool of large buffers (reassembly), for leak checks in tests and embedded mode. */
+    public PacketPool largePool() {
         return largePool;
     }
 
