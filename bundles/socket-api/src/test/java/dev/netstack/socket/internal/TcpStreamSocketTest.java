@@ -24,6 +24,16 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TcpStreamSocketTest {
 
+    static final java.util.concurrent.ExecutorService VT = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+    static CompletableFuture<Void> async(Runnable task) {
+        return CompletableFuture.runAsync(task, VT);
+    }
+
+    static <T> CompletableFuture<T> asyncGet(java.util.function.Supplier<T> task) {
+        return CompletableFuture.supplyAsync(task, VT);
+    }
+
     TwoStacks net;
 
     @BeforeEach
@@ -65,7 +75,7 @@ class TcpStreamSocketTest {
     @Test
     void blockingConnectAcceptSendReceiveBothWaysAndOrderlyClose() throws Exception {
         StreamSocket server = listen(7000);
-        CompletableFuture<StreamSocket> accepted = CompletableFuture.supplyAsync(server::accept);
+        CompletableFuture<StreamSocket> accepted = asyncGet(server::accept);
         StreamSocket client = net.a.sockets.openStream();
         assertTrue(client.connect(TwoStacks.B, 7000));
         StreamSocket peer = accepted.get(10, TimeUnit.SECONDS);
@@ -77,8 +87,8 @@ class TcpStreamSocketTest {
 
         byte[] up = random(1, 300_000); // several times the rings and TCP buffers
         byte[] down = random(2, 200_000);
-        CompletableFuture<byte[]> serverRead = CompletableFuture.supplyAsync(() -> readFully(peer, up.length));
-        CompletableFuture<Void> serverWrite = CompletableFuture.runAsync(() -> peer.send(down, 0, down.length));
+        CompletableFuture<byte[]> serverRead = asyncGet(() -> readFully(peer, up.length));
+        CompletableFuture<Void> serverWrite = async(() -> peer.send(down, 0, down.length));
         assertEquals(up.length, client.send(up, 0, up.length));
         assertArrayEquals(down, readFully(client, down.length));
         assertArrayEquals(up, serverRead.get(20, TimeUnit.SECONDS));
@@ -269,7 +279,7 @@ class TcpStreamSocketTest {
         StreamSocket server = listen(7007);
         StreamSocket client = net.a.sockets.openStream();
         client.connect(TwoStacks.B, 7007);
-        CompletableFuture<SocketError> blocked = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<SocketError> blocked = asyncGet(() -> {
             try {
                 client.receive(new byte[10], 0, 10);
                 return null;
