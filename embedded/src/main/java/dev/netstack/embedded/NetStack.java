@@ -308,6 +308,8 @@ public final class NetStack implements AutoCloseable {
     /**
      * Stops everything: configurations withdrawn, the device detached from the link layer, the
      * network layer cleared, the shard thread stopped, the device closed (the TAP disappears).
+     * Transport handlers are unbound but not closed: whoever made them closes them (with a manual
+     * clock, before this; with a shard thread, before this too, since their close runs on the shard).
      * Idempotent.
      */
     @Override

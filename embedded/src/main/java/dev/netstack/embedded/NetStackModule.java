@@ -173,8 +173,13 @@ public final class NetStackModule extends AbstractModule {
         // setns(2) moves one thread only: open the TAP on a platform thread of its own inside the namespace.
         AtomicReference<Object> outcome = new AtomicReference<>();
         Thread opener = Thread.ofPlatform().name("netstack-tap-open").unstarted(() -> {
-            try (NetNamespace ignored = NetNamespace.enter(settings.namespace())) {
-                outcome.set(new TapComponent(config).device());
+            try {
+                NetNamespace namespace = NetNamespace.enter(settings.namespace());
+                try {
+                    outcome.set(new TapComponent(config).device());
+                } finally {
+                    namespace.close();
+                }
             } catch (RuntimeException | Error e) {
                 outcome.set(e);
             }

@@ -116,6 +116,7 @@ class ConfigsTest {
     }
 
     @Test
+    @SuppressWarnings({"unchecked", "rawtypes"})
     void rejectsTypesThatAreNotAnnotations() {
         assertThrows(IllegalArgumentException.class, () -> Configs.of((Class) String.class, Map.of()));
     }

@@ -106,6 +106,7 @@ class NetStackTest {
             Pinger.Result r = a.pinger().ping(B, new Pinger.Options(56, 2, 5, 1000), null).get(10, TimeUnit.SECONDS);
             assertEquals(2, r.received());
             assertTrue(a.counters().containsKey("fault"), a.counters().toString());
+            assertEquals(2, b.counter("icmp", "in-echos"));
             long frames = a.stopCapture();
             assertTrue(frames >= 6, "ARP request and reply, two echo requests and replies: " + frames);
             PcapReader.Capture capture = PcapReader.read(pcap);

@@ -63,6 +63,18 @@ public final class Linux {
     public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
 
+    public static final int O_CREAT = 0x40;
+    public static final int O_SYNC = 0x101000;
+
+    // mmap(2) (asm-generic/mman-common.h, mman.h)
+    public static final int PROT_READ = 0x1;
+    public static final int PROT_WRITE = 0x2;
+    public static final int MAP_SHARED = 0x01;
+    public static final int MAP_PRIVATE = 0x02;
+    public static final int MAP_ANONYMOUS = 0x20;
+    public static final int MAP_POPULATE = 0x8000;
+    public static final int MAP_HUGETLB = 0x40000;
+
     // fcntl(2)
     public static final int F_GETFL = 3;
     public static final int F_SETFL = 4;
@@ -118,6 +130,22 @@ public final class Linux {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
     private static final MethodHandle SETNS = bind("setns",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), ERRNO);
+    private static final MethodHandle PREAD = bind("pread",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle PWRITE = bind("pwrite",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle LSEEK = bind("lseek",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), ERRNO);
+    private static final MethodHandle FTRUNCATE = bind("ftruncate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    private static final MethodHandle MMAP = bind("mmap",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), ERRNO);
+    private static final MethodHandle MUNMAP = bind("munmap",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle MLOCK = bind("mlock",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle MUNLOCK = bind("munlock",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
     private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private final MemorySegment callState;
@@ -153,6 +181,15 @@ public final class Linux {
     public int open(String path, int flags) {
         try (Arena arena = Arena.ofConfined()) {
             return result((int) OPEN.invokeExact(callState, arena.allocateFrom(path), flags, 0));
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** open(2) with a mode for {@link #O_CREAT}. Control path. */
+    public int open(String path, int flags, int mode) {
+        try (Arena arena = Arena.ofConfined()) {
+            return result((int) OPEN.invokeExact(callState, arena.allocateFrom(path), flags, mode));
         } catch (Throwable t) {
             throw linkFailure(t);
         }
@@ -258,6 +295,83 @@ public final class Linux {
     public int setns(int fd, int namespaceType) {
         try {
             return result((int) SETNS.invokeExact(callState, fd, namespaceType));
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** pread(2) of up to {@code bytes} at file offset {@code position} into native memory: bytes read or -errno. */
+    public int pread(int fd, long address, long bytes, long position) {
+        try {
+            return result((long) PREAD.invokeExact(callState, fd, address, bytes, position));
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** pwrite(2) of {@code bytes} from native memory to file offset {@code position}: bytes written or -errno. */
+    public int pwrite(int fd, long address, long bytes, long position) {
+        try {
+            return result((long) PWRITE.invokeExact(callState, fd, address, bytes, position));
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** lseek(2): the new offset or -errno. */
+    public long lseek(int fd, long offset, int whence) {
+        try {
+            long r = (long) LSEEK.invokeExact(callState, fd, offset, whence);
+            return r < 0 ? -errno() : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** ftruncate(2). */
+    public int ftruncate(int fd, long length) {
+        try {
+            return result((int) FTRUNCATE.invokeExact(callState, fd, length));
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /**
+     * mmap(2): the address of the new mapping, or -errno. Addresses of user mappings are below
+     * 2^47, so a negative result is always an error.
+     */
+    public long mmap(long address, long length, int prot, int flags, int fd, long offset) {
+        try {
+            long r = (long) MMAP.invokeExact(callState, address, length, prot, flags, fd, offset);
+            return r == -1L ? -errno() : r;
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** munmap(2). */
+    public int munmap(long address, long length) {
+        try {
+            return result((int) MUNMAP.invokeExact(callState, address, length));
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** mlock(2): keeps the pages resident (and, for DMA, at the same physical address). */
+    public int mlock(long address, long length) {
+        try {
+            return result((int) MLOCK.invokeExact(callState, address, length));
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /** munlock(2). */
+    public int munlock(long address, long length) {
+        try {
+            return result((int) MUNLOCK.invokeExact(callState, address, length));
         } catch (Throwable t) {
             throw linkFailure(t);
         }

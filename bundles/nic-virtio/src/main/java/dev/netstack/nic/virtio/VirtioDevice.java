@@ -1,0 +1,362 @@
+package dev.netstack.nic.virtio;
+
+import dev.netstack.nic.DeviceCapabilities;
+import dev.netstack.nic.DeviceCounters;
+import dev.netstack.nic.MacAddress;
+import dev.netstack.nic.NetDevice;
+import dev.netstack.nic.PacketBatch;
+import dev.netstack.nic.PacketPool;
+import dev.netstack.nic.pci.DmaMemory;
+import dev.netstack.nic.pci.PciDevice;
+import dev.netstack.nic.pci.PciException;
+import dev.netstack.nic.pci.PciException.Reason;
+import dev.netstack.nic.virtio.internal.Features;
+import dev.netstack.nic.virtio.internal.LegacyTransport;
+import dev.netstack.nic.virtio.internal.ModernTransport;
+import dev.netstack.nic.virtio.internal.NetQueues;
+import dev.netstack.nic.virtio.internal.Transport;
+import dev.netstack.nic.virtio.internal.VirtioNetHeader;
+import dev.netstack.nic.virtio.internal.Virtqueue;
+import java.lang.System.Logger.Level;
+
+/**
+ * A {@link NetDevice} over a virtio-net PCI function driven from this process, as ixy drives its
+ * devices: the kernel driver is unbound, the rings and buffers live in hugepage DMA memory, and
+ * the shard polls the used rings (no interrupts). Read virtio 1.1 §3.1 (initialisation), §2.6
+ * (split virtqueues) and §5.1 (network device) first.
+ *
+ * <p>One queue pair (receiveq1 = queue 0, transmitq1 = queue 1). Transports: legacy (device
+ * 0x1000, I/O BAR 0, 10-byte header) and modern (device 0x1041, capabilities, 12-byte header).
+ * Features left out: see {@link Features}. The device's MAC is used unless the settings override
+ * it (QEMU's device receives every frame until a driver sets filters, so an override works
+ * there; real hardware may need VIRTIO_NET_CTRL_MAC, not implemented).
+ *
+ * <p>Checksums: a transmitted buffer with {@link dev.netstack.nic.PacketBuffer#FLAG_CHECKSUM_PARTIAL}
+ * must hold the pseudo-header sum (not complemented) in its layer 4 checksum field, as Linux's
+ * CHECKSUM_PARTIAL does; the device (CSUM negotiated) or the driver completes it. Received frames
+ * carry {@link dev.netstack.nic.PacketBuffer#FLAG_CHECKSUM_VERIFIED} when the device validated
+ * them (GUEST_CSUM); partially checksummed ones are completed by the driver first.
+ *
+ * <p>{@link #close()} resets the device before its DMA memory is freed (§2.4), turns bus
+ * mastering off and binds the kernel driver again.
+ */
+public final class VirtioDevice implements NetDevice {
+
+    public static final int VENDOR_VIRTIO = 0x1af4;
+    /** Transitional (legacy) network device, §4.1.2.3. */
+    public static final int DEVICE_LEGACY_NET = 0x1000;
+    /** Modern network device: 0x1040 + device type 1, §4.1.2.1. */
+    public static final int DEVICE_MODERN_NET = 0x1041;
+
+    private static final System.Logger LOG = System.getLogger(VirtioDevice.class.getName());
+    private static final int RX_QUEUE = 0;
+    private static final int TX_QUEUE = 1;
+    private static final int MAX_QUEUE_SIZE = 256;
+    private static final long RING_SPACING = 1L << 20;
+    private static final long CLOSE_DRAIN_NS = 200_000_000L;
+
+    private final VirtioSettings settings;
+    private final PciDevice pci;
+    private final Transport transport;
+    private final DmaMemory ringMemory;
+    private final DmaMemory poolMemory;
+    private final PacketPool pool;
+    private final NetQueues queues;
+    private final DeviceCounters counters = new DeviceCounters();
+    private final DeviceCapabilities capabilities;
+    private final long features;
+    private final long offeredFeatures;
+    private final long mac;
+    private volatile boolean closed;
+    /** Set by the shard while it is inside receive or transmit, so close never unmaps under it. */
+    private volatile boolean inDataPath;
+
+    private VirtioDevice(VirtioSettings settings, PciDevice pci, Transport transport, DmaMemory ringMemory,
+            DmaMemory poolMemory) {
+        this.settings = settings;
+        this.pci = pci;
+        this.transport = transport;
+        this.ringMemory = ringMemory;
+        this.poolMemory = poolMemory;
+        // §3.1.1 device initialisation, steps 1-6
+        transport.reset();
+        transport.setStatus(Transport.STATUS_ACKNOWLEDGE);
+        transport.setStatus(Transport.STATUS_ACKNOWLEDGE | Transport.STATUS_DRIVER);
+        long offered = transport.deviceFeatures();
+        if (transport.modern() && (offered & Features.VERSION_1) == 0) {
+            throw new PciException(Reason.WRONG_DEVICE, "PCI device " + pci.address()
+                    + " does not offer VIRTIO_F_VERSION_1 on its modern interface: it is not a virtio 1.x device.");
+        }
+        this.offeredFeatures = offered;
+        this.features = Features.negotiate(offered, transport.modern());
+        transport.setDriverFeatures(features);
+        int status = Transport.STATUS_ACKNOWLEDGE | Transport.STATUS_DRIVER;
+        if (transport.modern()) { // §3.1.1 step 5-6; legacy devices have no FEATURES_OK (§3.1.2)
+            status |= Transport.STATUS_FEATURES_OK;
+            transport.setStatus(status);
+            if ((transport.status() & Transport.STATUS_FEATURES_OK) == 0) {
+                throw new PciException(Reason.WRONG_DEVICE, "PCI device " + pci.address() + " refused the features "
+                        + Features.describe(features) + ": it cannot be driven by netstack.");
+            }
+        }
+        // §3.1.1 step 7: virtqueues (§5.1.2: receiveq1 = 0, transmitq1 = 1)
+        int rxSize = queueSize(RX_QUEUE);
+        int txSize = queueSize(TX_QUEUE);
+        int headerBytes = VirtioNetHeader.length((features & (Features.VERSION_1 | Features.MRG_RXBUF)) != 0);
+        this.pool = PacketPool.create("virtio:" + pci.address(), poolMemory, settings.poolBuffers(),
+                PacketPool.DEFAULT_BUFFER_SIZE, PacketPool.DEFAULT_HEADROOM);
+        Virtqueue rx = queue(RX_QUEUE, rxSize, 0);
+        Virtqueue tx = queue(TX_QUEUE, txSize, RING_SPACING);
+        boolean txChecksum = (features & Features.CSUM) != 0;
+        boolean rxChecksum = (features & Features.GUEST_CSUM) != 0;
+        this.queues = new NetQueues(0, rx, tx, pool, headerBytes, counters, txChecksum, rxChecksum);
+        this.mac = settings.macAddress() >= 0 ? settings.macAddress() : deviceMac();
+        int offloads = (txChecksum ? DeviceCapabilities.OFFLOAD_TX_CHECKSUM : 0)
+                | (rxChecksum ? DeviceCapabilities.OFFLOAD_RX_CHECKSUM : 0);
+        this.capabilities = new DeviceCapabilities(1, offloads,
+                PacketPool.DEFAULT_BUFFER_SIZE - PacketPool.DEFAULT_HEADROOM);
+        queues.fill();
+        // §3.1.1 step 8
+        transport.setStatus(status | Transport.STATUS_DRIVER_OK);
+        rx.kick();
+    }
+
+    /**
+     * Opens the virtio-net device {@code settings.pci()}, taking it from its kernel driver.
+     *
+     * @throws PciException with a one-sentence message if the device is missing, not virtio-net,
+     *         not ours to take, or no hugepages are free; the kernel driver is bound again then
+     */
+    public static VirtioDevice open(VirtioSettings settings) {
+        PciDevice pci = PciDevice.open(settings.pci().toString());
+        DmaMemory rings = null;
+        DmaMemory buffers = null;
+        Transport transport = null;
+        try {
+            checkIdentity(pci);
+            long poolBytes = (long) settings.poolBuffers() * PacketPool.DEFAULT_BUFFER_SIZE;
+            rings = DmaMemory.allocate(2 * RING_SPACING, settings.hugepages());
+            buffers = DmaMemory.allocate(poolBytes, settings.hugepages());
+            pci.takeFromKernel();
+            pci.enableBusMastering();
+            transport = pci.deviceId() == DEVICE_LEGACY_NET
+                    ? new LegacyTransport(pci.ioBar(0), pci.ioBar(0), pci.isMsixEnabled())
+                    : new ModernTransport(pci);
+            VirtioDevice device = new VirtioDevice(settings, pci, transport, rings, buffers);
+            LOG.log(Level.INFO, "opened {0}: offered features 0x{1}, negotiated {2}", device,
+                    Long.toHexString(device.offeredFeatures), Features.describe(device.features));
+            return device;
+        } catch (RuntimeException e) {
+            if (transport != null) {
+                transport.setStatus(Transport.STATUS_FAILED);
+                transport.reset();
+            }
+            try {
+                pci.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (rings != null) {
+                rings.close();
+            }
+            if (buffers != null) {
+                buffers.close();
+            }
+            throw e;
+        }
+    }
+
+    /** Refuses anything but a virtio-net function, before anything is written. */
+    static void checkIdentity(PciDevice pci) {
+        if (pci.vendorId() != VENDOR_VIRTIO
+                || (pci.deviceId() != DEVICE_LEGACY_NET && pci.deviceId() != DEVICE_MODERN_NET)) {
+            throw new PciException(Reason.WRONG_DEVICE, String.format("PCI device %s (%04x:%04x, class %06x) is not"
+                    + " a virtio-net device (1af4:1000 or 1af4:1041): check the address with lspci -Dn.",
+                    pci.address(), pci.vendorId(), pci.deviceId(), pci.classCode()));
+        }
+    }
+
+    private int queueSize(int queue) {
+        int size = transport.queueSize(queue);
+        if (size == 0) {
+            throw new PciException(Reason.WRONG_DEVICE, "PCI device " + pci.address() + " has no virtqueue " + queue
+                    + ": it is not a working virtio-net device.");
+        }
+        if (transport.modern()) {
+            size = Math.min(size, MAX_QUEUE_SIZE); // §4.1.4.3.2: the driver may choose a smaller size
+        }
+        if (Virtqueue.ringBytes(size) > RING_SPACING) {
+            throw new PciException(Reason.WRONG_DEVICE, "PCI device " + pci.address() + " has a legacy queue of "
+                    + size + " entries, more than this driver supports.");
+        }
+        return size;
+    }
+
+    private Virtqueue queue(int index, int size, long offset) {
+        // queue_notify_off is readable once the queue is selected (§4.1.4.4), before it is enabled
+        Virtqueue q = new Virtqueue(index, size, ringMemory, offset, transport.notifier(index));
+        transport.setUpQueue(index, size, q.descriptorAddress(), q.availAddress(), q.usedAddress());
+        return q;
+    }
+
+    private long deviceMac() {
+        if ((features & Features.MAC) == 0) {
+            return MacAddress.locallyAdministered(pci.address().hashCode());
+        }
+        long m = 0;
+        for (int i = 0; i < 6; i++) {
+            m = m << 8 | transport.deviceConfig8(Features.CONFIG_MAC + i);
+        }
+        return m;
+    }
+
+    public VirtioSettings settings() {
+        return settings;
+    }
+
+    /** Whether the modern (VERSION_1) transport drives the device. */
+    public boolean isModern() {
+        return transport.modern();
+    }
+
+    /** Negotiated feature bits. */
+    public long features() {
+        return features;
+    }
+
+    /** Feature bits the device offered. */
+    public long offeredFeatures() {
+        return offeredFeatures;
+    }
+
+    /** Bytes of the virtio-net header before each frame: 10 (legacy) or 12 (modern). */
+    public int headerBytes() {
+        return queues.headerBytes();
+    }
+
+    @Override
+    public String name() {
+        return settings.name();
+    }
+
+    @Override
+    public String description() {
+        return "virtio:" + pci.address() + (transport.modern() ? " (modern)" : " (legacy)");
+    }
+
+    @Override
+    public long macAddress() {
+        return mac;
+    }
+
+    @Override
+    public int mtu() {
+        return 1500;
+    }
+
+    /**
+     * §5.1.4: VIRTIO_NET_S_LINK_UP in the status field when STATUS is negotiated; else always up.
+     * Synchronized with {@link #close()} (an uncontended monitor, not a per-packet cost), so the
+     * registers are never read after they are unmapped.
+     */
+    @Override
+    public synchronized boolean isLinkUp() {
+        if (closed) {
+            return false;
+        }
+        if ((features & Features.STATUS) == 0) {
+            return true;
+        }
+        return (transport.deviceConfig16(Features.CONFIG_STATUS) & Features.STATUS_LINK_UP) != 0;
+    }
+
+    @Override
+    public DeviceCapabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public PacketPool pool(int queue) {
+        checkQueue(queue);
+        return pool;
+    }
+
+    @Override
+    public int receive(int queue, PacketBatch batch) {
+        inDataPath = true; // a volatile write before the read of closed: close() sees one or the other
+        try {
+            return closed ? 0 : queues.receive(batch);
+        } finally {
+            inDataPath = false;
+        }
+    }
+
+    @Override
+    public int transmit(int queue, PacketBatch batch) {
+        inDataPath = true;
+        try {
+            return closed ? 0 : queues.transmit(batch);
+        } finally {
+            inDataPath = false;
+        }
+    }
+
+    @Override
+    public DeviceCounters counters(int queue) {
+        checkQueue(queue);
+        return counters;
+    }
+
+    /** Notifications sent to the device, and those the device suppressed, for diagnostics. */
+    public String notificationStats() {
+        return "rx kicks " + queues.rx().notifications() + " (suppressed " + queues.rx().suppressedNotifications()
+                + "), tx kicks " + queues.tx().notifications() + " (suppressed "
+                + queues.tx().suppressedNotifications() + ")";
+    }
+
+    /**
+     * Waits up to 200 ms for queued frames to be sent, resets the device (it stops all DMA, §2.4), releases the ring buffers, unmaps the BARs, binds
+     * the kernel driver again and frees the DMA memory. Idempotent. From another thread it is safe
+     * while a shard polls: calls after it return 0, and a call in progress is waited for (up to
+     * 200 ms) before the rings are unmapped.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        // A shard still inside receive or transmit finishes its call before the rings go away.
+        long busyDeadlineNs = System.nanoTime() + CLOSE_DRAIN_NS;
+        while (inDataPath && System.nanoTime() - busyDeadlineNs < 0) {
+            Thread.onSpinWait();
+        }
+        try {
+            // Let frames already queued go out (bounded): a reset drops what the device has not sent.
+            long deadlineNs = System.nanoTime() + CLOSE_DRAIN_NS;
+            while (queues.tx().inFlight() > 0 && System.nanoTime() - deadlineNs < 0) {
+                queues.reclaim();
+                Thread.onSpinWait();
+            }
+            transport.reset();
+            queues.releaseAll();
+            pci.close();
+        } finally {
+            ringMemory.close();
+            poolMemory.close();
+        }
+        LOG.log(Level.INFO, "closed {0}; kernel driver {1}", description(), pci.driverName());
+    }
+
+    private static void checkQueue(int queue) {
+        if (queue != 0) {
+            throw new IndexOutOfBoundsException("this virtio device has one queue pair, not queue " + queue);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VirtioDevice[" + settings.name() + " " + description() + ", mac " + MacAddress.format(mac)
+                + (closed ? ", closed" : "") + "]";
+    }
+}

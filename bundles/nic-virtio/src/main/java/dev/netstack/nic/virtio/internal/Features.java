@@ -1,0 +1,54 @@
+package dev.netstack.nic.virtio.internal;
+
+/**
+ * virtio-net feature bits (virtio 1.1 §5.1.3, §6) and the choice of what to accept.
+ *
+ * <p>Negotiated when offered: MAC, STATUS, CSUM (transmit checksum offload), GUEST_CSUM (the
+ * device reports validated checksums and may deliver partially checksummed frames), VERSION_1
+ * (modern transport, required there) and ANY_LAYOUT (legacy, so the header and the frame share a
+ * descriptor). Left out for now: MRG_RXBUF (frames spanning buffers; not needed at a 1500 MTU with
+ * 2 KiB buffers), MQ (several queue pairs), CTRL_VQ (and with it MAC filters), EVENT_IDX,
+ * INDIRECT_DESC, the TSO/GSO family.
+ */
+public final class Features {
+
+    public static final long CSUM = 1L;
+    public static final long GUEST_CSUM = 1L << 1;
+    public static final long MAC = 1L << 5;
+    public static final long MRG_RXBUF = 1L << 15;
+    public static final long STATUS = 1L << 16;
+    public static final long CTRL_VQ = 1L << 17;
+    public static final long MQ = 1L << 22;
+    public static final long ANY_LAYOUT = 1L << 27;
+    public static final long RING_EVENT_IDX = 1L << 29;
+    public static final long VERSION_1 = 1L << 32;
+
+    /** Config field offsets of a network device (§5.1.4). */
+    public static final int CONFIG_MAC = 0;
+    public static final int CONFIG_STATUS = 6;
+    /** Link up bit of the status field (§5.1.4). */
+    public static final int STATUS_LINK_UP = 1;
+
+    private Features() {
+    }
+
+    /** The features the driver accepts from those {@code offered}. */
+    public static long negotiate(long offered, boolean modern) {
+        long wanted = MAC | STATUS | CSUM | GUEST_CSUM | (modern ? VERSION_1 : ANY_LAYOUT);
+        return offered & wanted;
+    }
+
+    /** Readable names of the bits set, for logs. */
+    public static String describe(long features) {
+        StringBuilder b = new StringBuilder();
+        String[] names = {"CSUM", "GUEST_CSUM", "MAC", "MRG_RXBUF", "STATUS", "CTRL_VQ", "MQ", "ANY_LAYOUT",
+            "RING_EVENT_IDX", "VERSION_1"};
+        long[] bits = {CSUM, GUEST_CSUM, MAC, MRG_RXBUF, STATUS, CTRL_VQ, MQ, ANY_LAYOUT, RING_EVENT_IDX, VERSION_1};
+        for (int i = 0; i < bits.length; i++) {
+            if ((features & bits[i]) != 0) {
+                b.append(b.isEmpty() ? "" : ",").append(names[i]);
+            }
+        }
+        return b.toString();
+    }
+}

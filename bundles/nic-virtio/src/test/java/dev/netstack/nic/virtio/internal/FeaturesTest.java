@@ -1,0 +1,31 @@
+package dev.netstack.nic.virtio.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+class FeaturesTest {
+
+    /** What QEMU 7.2's virtio-net offered on its modern interface, as logged by VirtioDevice in the guest. */
+    private static final long QEMU_MODERN = 0x101_30bf_ffa7L;
+    /** What it offered on its legacy interface. */
+    private static final long QEMU_LEGACY = 0x79bf_ffe7L;
+
+    @Test
+    void modernNegotiatesMacStatusChecksumsAndVersion1() {
+        assertEquals(Features.MAC | Features.STATUS | Features.CSUM | Features.GUEST_CSUM | Features.VERSION_1,
+                Features.negotiate(QEMU_MODERN, true));
+    }
+
+    @Test
+    void legacyNegotiatesMacStatusChecksumsAndAnyLayout() {
+        assertEquals(Features.MAC | Features.STATUS | Features.CSUM | Features.GUEST_CSUM | Features.ANY_LAYOUT,
+                Features.negotiate(QEMU_LEGACY, false));
+    }
+
+    @Test
+    void nothingIsAcceptedThatIsNotOffered() {
+        assertEquals(Features.VERSION_1, Features.negotiate(Features.VERSION_1 | Features.MQ, true));
+        assertEquals("MAC,STATUS,VERSION_1", Features.describe(Features.MAC | Features.STATUS | Features.VERSION_1));
+    }
+}
