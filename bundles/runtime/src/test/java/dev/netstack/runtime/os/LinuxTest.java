@@ -115,12 +115,17 @@ class LinuxTest {
             }
             var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
             long tid = Thread.currentThread().threadId();
-            long before = threads.getThreadAllocatedBytes(tid);
             int iterations = 10_000;
-            for (int i = 0; i < iterations; i++) {
-                cycle(fd, pollFd);
+            // The least of several rounds: a per-call allocation shows in every round, a JIT
+            // compilation still finishing on a loaded machine only in some.
+            long allocated = Long.MAX_VALUE;
+            for (int round = 0; round < 20 && allocated >= iterations; round++) {
+                long before = threads.getThreadAllocatedBytes(tid);
+                for (int i = 0; i < iterations; i++) {
+                    cycle(fd, pollFd);
+                }
+                allocated = Math.min(allocated, threads.getThreadAllocatedBytes(tid) - before);
             }
-            long allocated = threads.getThreadAllocatedBytes(tid) - before;
             System.out.println("allocated " + allocated + " bytes over " + iterations + " write/poll/read cycles");
             assertTrue(allocated < iterations, "allocated " + allocated + " bytes in " + iterations + " cycles");
         } finally {
