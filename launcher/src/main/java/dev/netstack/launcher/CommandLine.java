@@ -23,7 +23,7 @@ final class CommandLine {
     static final String DEMO_HOST_ADDRESS = "198.18.0.1/24";
 
     /** What the user asked for. */
-    sealed interface Invocation permits Help, Start, ShellCall {
+    sealed interface Invocation permits Help, Start, ShellCall, Tools.Nc, Tools.Get {
     }
 
     /** Print help: {@code topic} is a command name, or null for the overview. {@code error}: exit 2. */
@@ -46,7 +46,7 @@ final class CommandLine {
      * decide.
      */
     record RunOptions(Path configDir, Path runDir, String backend, String tap, String address, String gateway,
-            String hostAddress, String mac, Integer mtu, Integer shards, String idle, Console console) {
+            String hostAddress, String mac, Integer mtu, Integer shards, String idle, Console console, boolean demo) {
 
         /** Whether any option configures the NIC, so a NIC configuration must be written. */
         boolean configuresNic() {
@@ -70,7 +70,9 @@ final class CommandLine {
             case "run" -> start(false, rest);
             case "demo" -> start(true, rest);
             case "shell" -> shell(rest);
-            default -> throw new UsageException("unknown command '" + command + "': use demo, run, shell or help.");
+            case "nc" -> tool("nc", rest);
+            case "get" -> tool("get", rest);
+            default -> throw new UsageException("unknown command '" + command + "': use demo, run, shell, nc, get or help.");
         };
     }
 
@@ -80,7 +82,7 @@ final class CommandLine {
         }
         String topic = rest.get(0);
         if (!USAGE.containsKey(topic)) {
-            throw new UsageException("no help for '" + topic + "': the commands are demo, run, shell and help.");
+            throw new UsageException("no help for '" + topic + "': the commands are demo, run, shell, nc, get and help.");
         }
         return new Help(topic, false);
     }
@@ -136,10 +138,108 @@ final class CommandLine {
             backend = backend == null ? "tap" : backend;
             tap = tap == null ? DEMO_TAP : tap;
             address = address == null ? DEMO_ADDRESS : address;
-            hostAddress = hostAddress == null ? DEMO_HOST_ADDRESS : hostAddress;
+            if (hostAddress == null) {
+                hostAddress = DEMO_HOST_ADDRESS;
+                // replies to the tools' stacks (198.18.1.0/24 by default) go back through the kernel
+                gateway = gateway == null ? DEMO_HOST_ADDRESS.substring(0, DEMO_HOST_ADDRESS.indexOf('/')) : gateway;
+            }
         }
         return new Start(new RunOptions(configDir, runDir, backend, tap, address, gateway, hostAddress, mac, mtu,
-                shards, idle, console));
+                shards, idle, console, demo));
+    }
+
+    static final String TOOL_TAP = "ns1";
+    static final String TOOL_ADDRESS = "198.18.1.2/24";
+    static final String TOOL_HOST_ADDRESS = "198.18.1.1/24";
+    static final long TOOL_TIMEOUT_MS = 10_000;
+
+    /** {@code nc [OPTIONS] HOST PORT}, {@code nc [OPTIONS] -l PORT}, {@code get [OPTIONS] URL [-o FILE]}. */
+    private static Invocation tool(String name, List<String> args) throws UsageException {
+        String tap = TOOL_TAP;
+        String address = TOOL_ADDRESS;
+        String hostAddress = null;
+        boolean hostAddressGiven = false;
+        String gateway = null;
+        String mac = null;
+        Integer mtu = null;
+        long timeoutMs = TOOL_TIMEOUT_MS;
+        Integer listenPort = null;
+        Path output = null;
+        List<String> positional = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (!arg.startsWith("-") || arg.equals("-")) {
+                positional.add(arg);
+                continue;
+            }
+            String option = arg;
+            String inline = null;
+            int equals = arg.indexOf('=');
+            if (arg.startsWith("--") && equals > 0) {
+                option = arg.substring(0, equals);
+                inline = arg.substring(equals + 1);
+            }
+            if (option.equals("--help") || option.equals("-h")) {
+                return new Help(name, false);
+            }
+            String value;
+            if (inline != null) {
+                value = nonEmpty(option, inline);
+            } else if (i + 1 < args.size()) {
+                value = args.get(++i);
+            } else {
+                throw new UsageException(option + " needs a value: see ./netstack " + name + " --help.");
+            }
+            switch (option) {
+                case "--tap" -> tap = checkInterfaceName(option, value);
+                case "--address" -> address = Addresses.checkCidr(option, value);
+                case "--host-address" -> {
+                    hostAddress = Addresses.checkCidr(option, value);
+                    hostAddressGiven = true;
+                }
+                case "--gateway" -> gateway = Addresses.checkIpv4(option, value);
+                case "--mac" -> mac = Addresses.checkMac(option, value);
+                case "--mtu" -> mtu = Addresses.checkInt(option, value, 68, 65535);
+                case "--timeout" -> timeoutMs = Addresses.checkInt(option, value, 1, 86_400) * 1000L;
+                case "-l" -> {
+                    if (!name.equals("nc")) {
+                        throw new UsageException("unknown option '-l' for " + name + ": see ./netstack " + name + " --help.");
+                    }
+                    listenPort = Addresses.checkInt(option, value, 1, 65535);
+                }
+                case "-o" -> {
+                    if (!name.equals("get")) {
+                        throw new UsageException("unknown option '-o' for " + name + ": see ./netstack " + name + " --help.");
+                    }
+                    output = Path.of(value);
+                }
+                default -> throw new UsageException("unknown option '" + option + "' for " + name + ": see ./netstack " + name + " --help.");
+            }
+        }
+        if (!hostAddressGiven && tap.equals(TOOL_TAP)) {
+            hostAddress = TOOL_HOST_ADDRESS;
+        }
+        if (gateway == null && hostAddress != null) {
+            gateway = hostAddress.substring(0, hostAddress.indexOf('/'));
+        }
+        Tools.ToolOptions options = new Tools.ToolOptions(tap, address, hostAddress, gateway, mac, mtu, timeoutMs);
+        if (name.equals("get")) {
+            if (positional.size() != 1) {
+                throw new UsageException("get needs one URL, like http://198.18.0.2/bytes/1000: see ./netstack get --help.");
+            }
+            return new Tools.Get(options, positional.getFirst(), output);
+        }
+        if (listenPort != null) {
+            if (!positional.isEmpty()) {
+                throw new UsageException("nc -l PORT takes no HOST or PORT after it: see ./netstack nc --help.");
+            }
+            return new Tools.Nc(options, null, listenPort, true);
+        }
+        if (positional.size() != 2) {
+            throw new UsageException("nc needs HOST and PORT, like 198.18.0.2 7: see ./netstack nc --help.");
+        }
+        int port = Addresses.checkInt("PORT", positional.get(1), 1, 65535);
+        return new Tools.Nc(options, positional.get(0), port, false);
     }
 
     private static Invocation shell(List<String> args) throws UsageException {
@@ -248,6 +348,17 @@ final class CommandLine {
               -h, --help           show this help
             """;
 
+    private static final String TOOL_OPTIONS = """
+              --tap NAME           TAP device the tool's stack creates (default ns1)
+              --address CIDR       the tool stack's address (default 198.18.1.2/24)
+              --host-address CIDR  kernel side of the TAP (default 198.18.1.1/24 on ns1, else none)
+              --gateway IP         default route (default: the host address)
+              --mac MAC            MAC of the tool stack
+              --mtu N              MTU, 68 to 65535
+              --timeout SECONDS    give up connecting after this long (default 10)
+              -h, --help           show this help
+            """;
+
     static final Map<String, String> USAGE = Map.of(
             "help", """
             Usage: ./netstack help [COMMAND]
@@ -256,7 +367,8 @@ final class CommandLine {
             "demo", """
             Usage: ./netstack demo [OPTIONS]
             Runs the stack on TAP ns0 until interrupted (Ctrl-C or SIGTERM): eth0 has 198.18.0.2/24 and
-            the kernel side of the TAP 198.18.0.1/24, so `ping 198.18.0.2` works from the host.
+            the kernel side of the TAP 198.18.0.1/24, so `ping 198.18.0.2` works from the host; the demo
+            services listen: echo on 7, discard on 9, HTTP on 80 (curl http://198.18.0.2/).
             Needs permission to open /dev/net/tun (root or CAP_NET_ADMIN). Takes the options of run,
             which override these defaults.
 
@@ -272,6 +384,25 @@ final class CommandLine {
 
             Options:
             """ + RUN_OPTIONS,
+            "nc", """
+            Usage: ./netstack nc [OPTIONS] HOST PORT
+                   ./netstack nc [OPTIONS] -l PORT
+            Like netcat, over a stack of its own on a TAP: connects to HOST:PORT (or, with -l, waits for
+            one connection on PORT), copies stdin to the connection and the connection to stdout, and
+            exits when both directions are done (stdin at its end and the peer's FIN received).
+            HOST is an IPv4 address (no DNS). Needs root or CAP_NET_ADMIN for the TAP.
+
+            Options:
+            """ + TOOL_OPTIONS,
+            "get", """
+            Usage: ./netstack get [OPTIONS] URL [-o FILE]
+            HTTP/1.1 GET over a stack of its own on a TAP: writes the body (Content-Length, chunked, or
+            until close) to stdout or FILE and nothing else to stdout; exit 0 on a 2xx answer, else 1
+            with one sentence on stderr. URL is http://A.B.C.D[:PORT][/PATH] (no DNS, no https).
+
+            Options:
+              -o FILE              write the body to FILE
+            """ + TOOL_OPTIONS,
             "shell", """
             Usage: ./netstack shell [--run DIR] [COMMAND [ARGS...]]
             Runs a Gogo shell command in the stack running in DIR (default: /tmp/netstack/default) over
@@ -291,7 +422,9 @@ final class CommandLine {
             Commands:
               demo      run the stack on TAP ns0 with 198.18.0.2/24 (kernel side 198.18.0.1/24)
               run       run the stack as configured by files and options
-              shell     run a shell command (ifconfig, arp, stats, lb, ...) in a running stack
+              shell     run a shell command (ifconfig, arp, stats, netstat, lb, ...) in a running stack
+              nc        netcat over a stack of its own on a TAP: nc HOST PORT, nc -l PORT
+              get       HTTP GET over a stack of its own on a TAP: get URL [-o FILE]
               help      show this overview, or help COMMAND
 
             ./netstack COMMAND --help shows the options of COMMAND.

@@ -28,6 +28,7 @@ final class ConfigFiles {
     static final String IP_INTERFACE = "netstack.ip.interface-" + INTERFACE + ".cfg";
     static final String DEFAULT_ROUTE = "netstack.ip.route-default.cfg";
     static final String RUNTIME = "netstack.runtime.cfg";
+    static final String DEMO = "netstack.demo.cfg";
 
     private ConfigFiles() {
     }
@@ -85,6 +86,9 @@ final class ConfigFiles {
             Map<String, String> runtime = files.computeIfAbsent(RUNTIME, k -> new LinkedHashMap<>());
             putIfGiven(runtime, "shards", options.shards());
             putIfGiven(runtime, "idle", options.idle());
+        }
+        if (options.demo()) {
+            files.computeIfAbsent(DEMO, k -> new LinkedHashMap<>()).put("enabled", "true");
         }
         return files;
     }

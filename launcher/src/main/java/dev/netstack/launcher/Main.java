@@ -27,7 +27,12 @@ public final class Main {
                 case CommandLine.Help help -> help(help, help.error() ? err : out);
                 case CommandLine.ShellCall call -> ControlClient.run(call.runDir(), call.words(), System.in, out, err);
                 case CommandLine.Start start -> new Launcher(home(), start.options(), out, err).run();
+                case Tools.Nc nc -> Tools.nc(nc, System.in, out, err);
+                case Tools.Get get -> Tools.get(get, out, err);
             };
+        } catch (ToolException e) {
+            err.println("netstack: " + e.getMessage());
+            return 1;
         } catch (UsageException e) {
             err.println("netstack: " + e.getMessage());
             return 2;

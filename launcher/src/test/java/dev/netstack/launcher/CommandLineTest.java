@@ -2,7 +2,6 @@ package dev.netstack.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,7 +30,7 @@ class CommandLineTest {
     void runWithoutOptionsLeavesEverythingToTheFiles() throws UsageException {
         RunOptions options = run("run");
         assertEquals(new RunOptions(null, CommandLine.DEFAULT_RUN_DIR, null, null, null, null, null, null, null, null,
-                null, Console.AUTO), options);
+                null, Console.AUTO, false), options);
         assertTrue(!options.configuresNic());
     }
 
@@ -41,7 +40,7 @@ class CommandLineTest {
                 "--address", "198.18.0.2/24", "--gateway", "198.18.0.1", "--host-address", "198.18.0.1/24",
                 "--mac", "02:AA:00:00:00:01", "--mtu", "9000", "--shards", "2", "--idle", "spin", "--no-console");
         assertEquals(new RunOptions(Path.of("/c"), Path.of("/r"), "tap", "nse-tap0", "198.18.0.2/24", "198.18.0.1",
-                "198.18.0.1/24", "02:aa:00:00:00:01", 9000, 2, "spin", Console.OFF), options);
+                "198.18.0.1/24", "02:aa:00:00:00:01", 9000, 2, "spin", Console.OFF, false), options);
         assertTrue(options.configuresNic());
     }
 
@@ -60,7 +59,7 @@ class CommandLineTest {
         assertEquals("ns0", options.tap());
         assertEquals("198.18.0.2/24", options.address());
         assertEquals("198.18.0.1/24", options.hostAddress());
-        assertNull(options.gateway());
+        assertEquals("198.18.0.1", options.gateway());
     }
 
     @Test
@@ -113,8 +112,8 @@ class CommandLineTest {
 
     @Test
     void rejectsAnUnknownCommand() {
-        assertEquals("unknown command 'start': use demo, run, shell or help.", error("start"));
-        assertEquals("no help for 'start': the commands are demo, run, shell and help.", error("help", "start"));
+        assertEquals("unknown command 'start': use demo, run, shell, nc, get or help.", error("start"));
+        assertEquals("no help for 'start': the commands are demo, run, shell, nc, get and help.", error("help", "start"));
     }
 
     @Test
@@ -126,7 +125,7 @@ class CommandLineTest {
         assertEquals(new Help("run", false), CommandLine.parse("run", "--tap", "ns0", "--help"));
         assertEquals(new Help("demo", false), CommandLine.parse("demo", "-h"));
         assertEquals(new Help("shell", false), CommandLine.parse("shell", "--help"));
-        for (String topic : List.of("help", "demo", "run", "shell")) {
+        for (String topic : List.of("help", "demo", "run", "shell", "nc", "get")) {
             assertTrue(CommandLine.USAGE.get(topic).startsWith("Usage: ./netstack " + topic), topic);
         }
     }
@@ -144,5 +143,44 @@ class CommandLineTest {
     void shellRejectsUnknownOptionsBeforeTheCommand() {
         assertEquals("unknown option '-x' for shell: see ./netstack shell --help.", error("shell", "-x", "lb"));
         assertEquals("--run needs a value: see ./netstack shell --help.", error("shell", "--run"));
+    }
+
+    @Test
+    void ncTakesHostAndPortWithTheToolDefaults() throws UsageException {
+        Tools.Nc nc = assertInstanceOf(Tools.Nc.class, CommandLine.parse("nc", "198.18.0.2", "7"));
+        assertEquals(new Tools.Nc(new Tools.ToolOptions("ns1", "198.18.1.2/24", "198.18.1.1/24", "198.18.1.1", null, null,
+                10_000), "198.18.0.2", 7, false), nc);
+    }
+
+    @Test
+    void ncListensWithDashL() throws UsageException {
+        Tools.Nc nc = assertInstanceOf(Tools.Nc.class, CommandLine.parse("nc", "--tap", "nsp-t", "--address",
+                "198.18.5.2/24", "-l", "5000"));
+        assertEquals(new Tools.Nc(new Tools.ToolOptions("nsp-t", "198.18.5.2/24", null, null, null, null, 10_000), null,
+                5000, true), nc);
+    }
+
+    @Test
+    void getTakesUrlOutputAndRunOptions() throws UsageException {
+        Tools.Get get = assertInstanceOf(Tools.Get.class, CommandLine.parse("get", "http://198.18.0.2/bytes/5", "-o",
+                "/tmp/x", "--tap=nsp-g", "--address", "198.18.6.2/24", "--host-address", "198.18.6.1/24", "--mac",
+                "02:00:00:00:00:09", "--mtu", "9000", "--timeout", "3"));
+        assertEquals(new Tools.Get(new Tools.ToolOptions("nsp-g", "198.18.6.2/24", "198.18.6.1/24", "198.18.6.1",
+                "02:00:00:00:00:09", 9000, 3000), "http://198.18.0.2/bytes/5", Path.of("/tmp/x")), get);
+    }
+
+    @Test
+    void toolsRejectWrongArguments() throws UsageException {
+        assertEquals("nc needs HOST and PORT, like 198.18.0.2 7: see ./netstack nc --help.", error("nc", "198.18.0.2"));
+        assertEquals("get needs one URL, like http://198.18.0.2/bytes/1000: see ./netstack get --help.", error("get"));
+        assertEquals("unknown option '-o' for nc: see ./netstack nc --help.", error("nc", "-o", "f", "1.2.3.4", "5"));
+        assertEquals("nc -l PORT takes no HOST or PORT after it: see ./netstack nc --help.", error("nc", "-l", "5", "x"));
+        assertEquals(new Help("get", false), assertInstanceOf(Help.class, CommandLine.parse("get", "--help")));
+    }
+
+    @Test
+    void onlyDemoTurnsTheDemoServicesOn() throws UsageException {
+        assertTrue(run("demo").demo());
+        assertTrue(!run("run").demo());
     }
 }

@@ -49,6 +49,12 @@ class ConfigFilesTest {
     }
 
     @Test
+    void demoWritesTheDemoServicesOn() throws UsageException {
+        assertEquals(Map.of("enabled", "true"), ConfigFiles.overrides(options("demo")).get("netstack.demo.cfg"));
+        assertEquals(null, ConfigFiles.overrides(options("run", "--tap", "x")).get("netstack.demo.cfg"));
+    }
+
+    @Test
     void backendAloneWritesANicConfigurationWithTheBackendDefaults() throws UsageException {
         assertEquals(Map.of("nic.tap-eth0.cfg", Map.of("name", "eth0")), ConfigFiles.overrides(options("run", "--backend", "tap")));
     }
