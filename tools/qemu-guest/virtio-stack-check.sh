@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs inside the guest of run-in-guest.sh (launcher's VirtioStackGuestIT starts it): the full
-# stack from the distribution DIST on the legacy, then the modern virtio-net device, then pktgen
-# on each and fwd between the two. The host side (the test) acts at each step: the guest creates
+# stack from the distribution DIST on both virtio-net devices at once (eth0 legacy, selected on the
+# command line; eth1 modern, by a nic.virtio configuration file), then pktgen on each and fwd
+# between the two. The host side (the test) acts at each step: the guest creates
 # RESULTS/guest-STEP and waits for RESULTS/host-STEP (both on the shared results directory).
 # Everything the guest sees is written to RESULTS/stack-report.txt ("ok"/"FAIL" lines, figures).
 #
@@ -38,30 +39,33 @@ await_line() {
     done
 }
 
-stack() { # KIND PCI ADDRESS
-    cfg=/tmp/cfg-$1
+stack() { # one stack serving both devices: eth0 legacy (command line), eth1 modern (configuration)
+    cfg=/tmp/cfg
     mkdir -p "$cfg"
     cp "$DIST"/etc/*.cfg "$cfg"/
     echo "enabled = true" > "$cfg/netstack.demo.cfg" # the demo services: HTTP on 80
+    printf 'name = eth1\npci = %s\n' "$NETSTACK_MODERN_PCI" > "$cfg/nic.virtio-eth1.cfg"
+    printf 'name = eth1\naddress = 198.18.11.2/24\n' > "$cfg/netstack.ip.interface-eth1.cfg"
     t0=$(now)
-    "$DIST/bin/netstack" run --backend virtio --pci "$2" --address "$3" --config "$cfg" --run "/tmp/run-$1" \
-        --no-console > "$R/stack-$1.log" 2>&1 &
+    "$DIST/bin/netstack" run --backend virtio --pci "$NETSTACK_LEGACY_PCI" --address 198.18.10.2/24 --config "$cfg" \
+        --run /tmp/run --no-console > "$R/stack.log" 2>&1 &
     pid=$!
-    if await_line "$R/stack-$1.log" "netstack started" 120 "$pid"; then
-        say "ok   $1: stack started in $(echo "$(now) $t0" | awk '{printf "%.1f", $1 - $2}') s; driver $(driver "$2")"
-        handshake "stack-$1" 180
+    if await_line "$R/stack.log" "netstack started" 240 "$pid"; then
+        say "ok   stack started in $(echo "$(now) $t0" | awk '{printf "%.1f", $1 - $2}') s; drivers: legacy $(driver "$NETSTACK_LEGACY_PCI"), modern $(driver "$NETSTACK_MODERN_PCI")"
+        handshake stack 240
     else
-        say "FAIL $1: the stack did not start (stack-$1.log)"
+        say "FAIL the stack did not start (stack.log)"
     fi
     kill -TERM "$pid" 2>/dev/null
     wait "$pid"
-    say "stack $1 exit $?"
-    say "driver $1 after stack: $(driver "$2")"
+    say "stack exit $?"
+    say "driver legacy after stack: $(driver "$NETSTACK_LEGACY_PCI")"
+    say "driver modern after stack: $(driver "$NETSTACK_MODERN_PCI")"
 }
 
 pktgen() { # KIND PCI
     handshake "pktgen-$1-before" 30
-    "$DIST/bin/netstack" pktgen --pci "$2" --seconds 4 > "$R/pktgen-$1.log" 2>&1
+    "$DIST/bin/netstack" pktgen --pci "$2" --seconds 3 > "$R/pktgen-$1.log" 2>&1
     say "pktgen $1 exit $?"
     say "driver $1 after pktgen: $(driver "$2")"
     handshake "pktgen-$1-after" 30
@@ -84,8 +88,7 @@ fwd() {
 }
 
 say "guest up at $(now) s; java $("$JAVA_HOME/bin/java" -version 2>&1 | head -1)"
-stack legacy "$NETSTACK_LEGACY_PCI" 198.18.10.2/24
-stack modern "$NETSTACK_MODERN_PCI" 198.18.11.2/24
+stack
 pktgen legacy "$NETSTACK_LEGACY_PCI"
 pktgen modern "$NETSTACK_MODERN_PCI"
 fwd

@@ -248,8 +248,19 @@ final class PacketLoops {
         }
     }
 
-    /** SIGINT/SIGTERM (the JVM's shutdown) asks the loop to stop and waits until the devices are closed. */
+    /**
+     * SIGINT/SIGTERM ask the loop to stop (it prints its total, closes the devices and the tool
+     * exits 0); any other shutdown of the JVM does too and waits until the devices are closed.
+     */
+    @SuppressWarnings("removal")
     private Thread stopOnSignal() {
+        for (String name : new String[] {"INT", "TERM"}) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), signal -> stopRequested = true);
+            } catch (IllegalArgumentException e) {
+                // the JVM reserves this signal (-Xrs): the shutdown hook below still closes the devices
+            }
+        }
         Thread hook = Thread.ofPlatform().name("netstack-packet-tool-stop").unstarted(() -> {
             stopRequested = true;
             try {

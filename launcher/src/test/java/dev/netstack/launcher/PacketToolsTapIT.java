@@ -89,7 +89,7 @@ class PacketToolsTapIT {
             Thread.sleep(300);
             long sentByKernel = txPackets("nsw-f0");
             long arrived = rxPackets("nsw-f1") - before;
-            fwd.destroy(); // SIGTERM: the loop stops, prints its total and closes the TAPs
+            fwd.destroy(); // SIGTERM: the loop stops, prints its total, closes the TAPs and exits 0
             assertTrue(fwd.waitFor(10, TimeUnit.SECONDS));
             String output = Files.readString(log);
             System.out.println(output);
