@@ -85,7 +85,7 @@ class PacketToolsTapIT {
             }
             assertTrue(Files.readString(log).contains("fwd: "), Files.readString(log));
             long before = rxPackets("nsw-f1");
-            sh("ip", "netns", "exec", ns, "ping", "-q", "-c", "300", "-i", "0.002", "-w", "3", "198.18.22.2"); // no one answers
+            sh("ip", "netns", "exec", ns, "ping", "-q", "-c", "300", "-i", "0.002", "-W", "1", "198.18.22.2"); // no one answers
             Thread.sleep(300);
             long sentByKernel = txPackets("nsw-f0");
             long arrived = rxPackets("nsw-f1") - before;
