@@ -37,7 +37,7 @@ die() { echo "run-in-guest: $*" >&2; exit 126; }
 [ "$(id -u)" -eq 0 ] || die "needs root (network namespace, TAPs); run it with sudo."
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing: apt-get install qemu-system-x86."
 BUSYBOX=/bin/busybox
-[ -x "$BUSYBOX" ] && "$BUSYBOX" --list | grep -qx insmod || die "static busybox is missing: apt-get install busybox-static."
+[ -x "$BUSYBOX" ] && "$BUSYBOX" --list | grep -x insmod >/dev/null || die "static busybox is missing: apt-get install busybox-static."
 [ -c /dev/net/tun ] || die "/dev/net/tun is missing: the kernel needs TUN/TAP support."
 command -v cpio >/dev/null || die "cpio is missing: apt-get install cpio."
 command -v modprobe >/dev/null || die "modprobe is missing: apt-get install kmod."

@@ -16,14 +16,14 @@ final class CommandLine {
     static final Path DEFAULT_RUN_DIR = Path.of("/tmp/netstack/default");
 
     /** NIC backends the launcher can configure. */
-    static final List<String> BACKENDS = List.of("tap");
+    static final List<String> BACKENDS = List.of("tap", "virtio");
 
     static final String DEMO_TAP = "ns0";
     static final String DEMO_ADDRESS = "198.18.0.2/24";
     static final String DEMO_HOST_ADDRESS = "198.18.0.1/24";
 
     /** What the user asked for. */
-    sealed interface Invocation permits Help, Start, ShellCall, Tools.Nc, Tools.Get {
+    sealed interface Invocation permits Help, Start, ShellCall, Tools.Nc, Tools.Get, PacketTools.Pktgen, PacketTools.Fwd {
     }
 
     /** Print help: {@code topic} is a command name, or null for the overview. {@code error}: exit 2. */
@@ -46,11 +46,25 @@ final class CommandLine {
      * decide.
      */
     record RunOptions(Path configDir, Path runDir, String backend, String tap, String address, String gateway,
-            String hostAddress, String mac, Integer mtu, Integer shards, String idle, Console console, boolean demo) {
+            String hostAddress, String mac, Integer mtu, Integer shards, String idle, Console console, boolean demo,
+            String pci, String hugepages) {
+
+        /** Options without the virtio ones ({@code pci}, {@code hugepages}). */
+        RunOptions(Path configDir, Path runDir, String backend, String tap, String address, String gateway,
+                String hostAddress, String mac, Integer mtu, Integer shards, String idle, Console console, boolean demo) {
+            this(configDir, runDir, backend, tap, address, gateway, hostAddress, mac, mtu, shards, idle, console, demo,
+                    null, null);
+        }
 
         /** Whether any option configures the NIC, so a NIC configuration must be written. */
         boolean configuresNic() {
-            return backend != null || tap != null || hostAddress != null || mac != null || mtu != null;
+            return backend != null || tap != null || hostAddress != null || mac != null || mtu != null
+                    || pci != null || hugepages != null;
+        }
+
+        /** Whether the NIC is the userspace virtio-net driver ({@code nic.virtio}) rather than a TAP. */
+        boolean virtio() {
+            return "virtio".equals(backend);
         }
     }
 
@@ -72,7 +86,8 @@ final class CommandLine {
             case "shell" -> shell(rest);
             case "nc" -> tool("nc", rest);
             case "get" -> tool("get", rest);
-            default -> throw new UsageException("unknown command '" + command + "': use demo, run, shell, nc, get or help.");
+            case "pktgen", "fwd" -> PacketTools.parse(command, rest);
+            default -> throw new UsageException("unknown command '" + command + "': use demo, run, shell, nc, get, pktgen, fwd or help.");
         };
     }
 
@@ -82,7 +97,7 @@ final class CommandLine {
         }
         String topic = rest.get(0);
         if (!USAGE.containsKey(topic)) {
-            throw new UsageException("no help for '" + topic + "': the commands are demo, run, shell, nc, get and help.");
+            throw new UsageException("no help for '" + topic + "': the commands are demo, run, shell, nc, get, pktgen, fwd and help.");
         }
         return new Help(topic, false);
     }
@@ -101,6 +116,8 @@ final class CommandLine {
         Integer shards = null;
         String idle = null;
         Console console = Console.AUTO;
+        String pci = null;
+        String hugepages = null;
         Options options = new Options(name, args);
         while (options.hasNext()) {
             String option = options.next();
@@ -129,12 +146,25 @@ final class CommandLine {
                         throw new UsageException("unknown idle strategy '" + idle + "': use " + String.join(", ", IDLE_STRATEGIES) + ".");
                     }
                 }
+                case "--pci" -> pci = checkPci(option, options.value());
+                case "--hugepages" -> hugepages = options.value();
                 case "--console" -> console = Console.ON;
                 case "--no-console" -> console = Console.OFF;
                 default -> throw options.unknown(option);
             }
         }
-        if (demo) {
+        if (backend == null && pci != null) {
+            backend = "virtio";
+        }
+        if ("virtio".equals(backend)) {
+            checkVirtio(name, pci, tap, hostAddress, mtu);
+        } else if (pci != null || hugepages != null) {
+            throw new UsageException((pci != null ? "--pci" : "--hugepages") + " applies to --backend virtio only, not to "
+                    + backend + ".");
+        }
+        if (demo && "virtio".equals(backend)) {
+            address = address == null ? DEMO_ADDRESS : address;
+        } else if (demo) {
             backend = backend == null ? "tap" : backend;
             tap = tap == null ? DEMO_TAP : tap;
             address = address == null ? DEMO_ADDRESS : address;
@@ -145,7 +175,29 @@ final class CommandLine {
             }
         }
         return new Start(new RunOptions(configDir, runDir, backend, tap, address, gateway, hostAddress, mac, mtu,
-                shards, idle, console, demo));
+                shards, idle, console, demo, pci, hugepages));
+    }
+
+    /** {@code DDDD:BB:DD.F} (domain, bus, device 00-1f, function 0-7) as lspci -D prints it. */
+    static String checkPci(String option, String text) throws UsageException {
+        String full = text.matches("[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]") ? "0000:" + text : text;
+        if (!full.matches("[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[01][0-9a-fA-F]\\.[0-7]")) {
+            throw new UsageException(option + " needs a PCI address like 0000:00:04.0 (domain:bus:device.function, as lspci -D shows it), not '"
+                    + text + "'.");
+        }
+        return full.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The virtio backend needs a PCI address and takes none of the TAP-only options. */
+    static void checkVirtio(String command, String pci, String tap, String hostAddress, Integer mtu) throws UsageException {
+        if (pci == null) {
+            throw new UsageException("--backend virtio needs --pci ADDR, the device's PCI address like 0000:00:04.0: see ./netstack "
+                    + command + " --help.");
+        }
+        String tapOnly = tap != null ? "--tap" : hostAddress != null ? "--host-address" : mtu != null ? "--mtu" : null;
+        if (tapOnly != null) {
+            throw new UsageException(tapOnly + " applies to --backend tap only: a virtio device has no kernel side.");
+        }
     }
 
     static final String TOOL_TAP = "ns1";
@@ -334,7 +386,11 @@ final class CommandLine {
               --config DIR         read *.cfg files from DIR (default: the distribution's etc/)
               --run DIR            run directory: felix-cache/, etc/, control.sock
                                    (default: /tmp/netstack/default)
-              --backend NAME       NIC backend; the backends are: tap
+              --backend NAME       NIC backend: tap (default) or virtio (userspace virtio-net driver)
+              --pci ADDR           virtio: PCI address of the device, e.g. 0000:00:04.0 (nic.virtio: pci);
+                                   implies --backend virtio
+              --hugepages DIR      virtio: hugetlbfs mount for DMA memory (nic.virtio: hugepages;
+                                   default: the first hugetlbfs in /proc/mounts)
               --tap NAME           TAP device to create or attach to (nic.tap: tap)
               --address CIDR       stack address of eth0, e.g. 198.18.0.2/24 (netstack.ip.interface: address)
               --gateway IP         default route via IP on eth0 (netstack.ip.route: gateway)
@@ -359,7 +415,7 @@ final class CommandLine {
               -h, --help           show this help
             """;
 
-    static final Map<String, String> USAGE = Map.of(
+    static final Map<String, String> USAGE = PacketTools.withUsage(Map.of(
             "help", """
             Usage: ./netstack help [COMMAND]
             Shows the overview, or the help of COMMAND (also: ./netstack COMMAND --help).
@@ -413,7 +469,7 @@ final class CommandLine {
             Options:
               --run DIR            run directory of the stack to talk to
               -h, --help           show this help
-            """);
+            """));
 
     static final String OVERVIEW = """
             Usage: ./netstack COMMAND [OPTIONS]
@@ -425,6 +481,8 @@ final class CommandLine {
               shell     run a shell command (ifconfig, arp, stats, netstat, lb, ...) in a running stack
               nc        netcat over a stack of its own on a TAP: nc HOST PORT, nc -l PORT
               get       HTTP GET over a stack of its own on a TAP: get URL [-o FILE]
+              pktgen    send 60-byte frames as fast as a device takes them, print Mpps
+              fwd       forward frames between two devices, print Mpps
               help      show this overview, or help COMMAND
 
             ./netstack COMMAND --help shows the options of COMMAND.

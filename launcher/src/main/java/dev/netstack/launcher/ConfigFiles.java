@@ -25,6 +25,7 @@ final class ConfigFiles {
     static final String INTERFACE = "eth0";
 
     static final String NIC_TAP = "nic.tap-" + INTERFACE + ".cfg";
+    static final String NIC_VIRTIO = "nic.virtio-" + INTERFACE + ".cfg";
     static final String IP_INTERFACE = "netstack.ip.interface-" + INTERFACE + ".cfg";
     static final String DEFAULT_ROUTE = "netstack.ip.route-default.cfg";
     static final String RUNTIME = "netstack.runtime.cfg";
@@ -55,6 +56,10 @@ final class ConfigFiles {
                 }
             }
         }
+        if (options.configuresNic()) {
+            // One NIC serves eth0: the backend chosen on the command line replaces the other's file.
+            Files.deleteIfExists(etcDir.resolve(options.virtio() ? NIC_TAP : NIC_VIRTIO));
+        }
         for (Map.Entry<String, Map<String, String>> file : overrides(options).entrySet()) {
             merge(etcDir.resolve(file.getKey()), file.getValue());
         }
@@ -63,7 +68,13 @@ final class ConfigFiles {
     /** The properties each option sets, by file name. Pure, for tests. */
     static Map<String, Map<String, String>> overrides(CommandLine.RunOptions options) {
         Map<String, Map<String, String>> files = new TreeMap<>();
-        if (options.configuresNic()) {
+        if (options.configuresNic() && options.virtio()) {
+            Map<String, String> nic = files.computeIfAbsent(NIC_VIRTIO, k -> new LinkedHashMap<>());
+            nic.put("name", INTERFACE);
+            putIfGiven(nic, "pci", options.pci());
+            putIfGiven(nic, "mac", options.mac());
+            putIfGiven(nic, "hugepages", options.hugepages());
+        } else if (options.configuresNic()) {
             Map<String, String> nic = files.computeIfAbsent(NIC_TAP, k -> new LinkedHashMap<>());
             nic.put("name", INTERFACE);
             putIfGiven(nic, "tap", options.tap());

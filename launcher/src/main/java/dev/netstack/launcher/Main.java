@@ -29,6 +29,8 @@ public final class Main {
                 case CommandLine.Start start -> new Launcher(home(), start.options(), out, err).run();
                 case Tools.Nc nc -> Tools.nc(nc, System.in, out, err);
                 case Tools.Get get -> Tools.get(get, out, err);
+                case PacketTools.Pktgen pktgen -> PacketLoops.pktgen(pktgen, out);
+                case PacketTools.Fwd fwd -> PacketLoops.fwd(fwd, out);
             };
         } catch (ToolException e) {
             err.println("netstack: " + e.getMessage());
