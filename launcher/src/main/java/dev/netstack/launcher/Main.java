@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /**
  * Entry point of {@code bin/netstack}: {@code demo}, {@code run}, {@code shell} and {@code help}
- * (see {@link CommandLine} and {@code launcher/README-cli.md}). User errors end in one sentence on
+ * (see {@link CommandLine} and the README). User errors end in one sentence on
  * stderr and exit status 2, never a stack trace.
  */
 public final class Main {
