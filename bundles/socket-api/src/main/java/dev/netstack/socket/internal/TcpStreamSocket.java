@@ -1,0 +1,1085 @@
+package dev.netstack.socket.internal;
+
+import dev.netstack.nic.PacketBuffer;
+import dev.netstack.socket.SocketError;
+import dev.netstack.socket.SocketException;
+import dev.netstack.socket.SocketSelector;
+import dev.netstack.socket.StreamSocket;
+import dev.netstack.tcp.TcpConnection;
+import dev.netstack.tcp.TcpError;
+import dev.netstack.tcp.TcpException;
+import dev.netstack.tcp.TcpHandler;
+import dev.netstack.tcp.TcpLayer;
+import dev.netstack.tcp.TcpListener;
+import dev.netstack.tcp.TcpListenerHandler;
+import dev.netstack.tcp.TcpOptions;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import org.jctools.queues.SpscArrayQueue;
+
+/**
+ * A TCP socket over {@link TcpLayer}: listener or connection. The socket is the connection's
+ * {@link TcpHandler}, so every event lands here on the shard thread and moves data between the
+ * {@link TcpConnection} and the socket's rings:
+ *
+ * <pre>
+ *   app ── send ──► tx ByteRing ──(pump: drainTx)──► TcpConnection.send
+ *   app ◄─ receive ─ rx ByteRing ◄──(onReadable/pump: fillRx)── TcpConnection.receive
+ *   app ── send(PacketBuffer) ──► zcSend BufferRing ──► TcpConnection.send(PacketBuffer)
+ *   app ◄─ receiveBuffer ── zcRecv BufferRing ◄── pool buffer filled by TcpConnection.receive
+ *   app ◄─ allocate ── loan BufferRing ◄── pool
+ * </pre>
+ *
+ * <p>"Stalled" flags close the gap of edge-triggered events: when a ring toward the application is
+ * full the shard sets the flag and re-checks the space; the application frees space and then reads
+ * the flag, scheduling a pump if it was set. With volatile accesses one of the two sees the other.
+ */
+final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHandler {
+
+    static final int NEW = 0;
+    static final int LISTENING = 1;
+    static final int CONNECTING = 2;
+    static final int CONNECTED = 3;
+    static final int DONE = 4;
+
+    private static final int LOAN_BUFFERS = 16;
+    private static final int ZERO_COPY_RING = 64;
+
+    private volatile int state;
+    private volatile boolean everConnected;
+    private volatile boolean connectPending;
+    private volatile int localAddress;
+    private volatile int localPort;
+    private volatile int remoteAddress;
+    private volatile int remotePort;
+    private volatile TcpOptions options;
+    private volatile boolean zeroCopyReceive;
+
+    // shared, published by the shard
+    private volatile boolean eof;
+    private volatile SocketError connError;
+    private volatile boolean rxStalled;
+    private volatile boolean acceptStalled;
+    private volatile boolean shutdownOutputRequested;
+    private volatile boolean closeRequested;
+    private volatile boolean loanWanted;
+    private volatile boolean inputShutdown;
+
+    private ByteRing rx;
+    private ByteRing tx;
+    private BufferRing zcSend;
+    private BufferRing zcRecv;
+    private BufferRing loan;
+    private SpscArrayQueue<TcpStreamSocket> acceptQueue;
+
+    // shard only
+    private TcpConnection connection;
+    private TcpListener listener;
+    private boolean outputShut;
+    private boolean closeDone;
+    private final ListenerEvents listenerEvents = new ListenerEvents();
+
+    TcpStreamSocket(StackSockets owner) {
+        super(owner);
+        this.options = TcpOptions.defaults();
+    }
+
+    /** An accepted connection (shard thread). */
+    private TcpStreamSocket(StackSockets owner, TcpConnection connection, TcpOptions options, boolean zeroCopy) {
+        super(owner);
+        this.options = options;
+        this.zeroCopyReceive = zeroCopy;
+        createRings();
+        this.connection = connection;
+        this.localAddress = connection.localAddress();
+        this.localPort = connection.localPort();
+        this.remoteAddress = connection.remoteAddress();
+        this.remotePort = connection.remotePort();
+        this.everConnected = true;
+        this.state = CONNECTED;
+    }
+
+    private void createRings() {
+        rx = new ByteRing(owner.ringBytes());
+        tx = new ByteRing(owner.ringBytes());
+        zcSend = new BufferRing(ZERO_COPY_RING);
+        zcRecv = new BufferRing(ZERO_COPY_RING);
+        loan = new BufferRing(LOAN_BUFFERS);
+    }
+
+    // ================================================================== control calls
+
+    @Override
+    public void bind(int address, int port) {
+        checkOpen();
+        if (port < 0 || port > 65_535) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "port " + port);
+        }
+        if (state != NEW || localPort != 0) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "the socket is bound already");
+        }
+        localAddress = address;
+        localPort = port;
+    }
+
+    @Override
+    public void listen(int backlog) {
+        checkOpen();
+        if (state != NEW) {
+            throw new SocketException(SocketError.ALREADY_CONNECTED);
+        }
+        TcpLayer tcp = owner.tcp();
+        int capacity = Math.max(backlog > 0 ? backlog : 128, 4);
+        acceptQueue = new SpscArrayQueue<>(capacity);
+        TcpOptions listenOptions = options.withBacklog(backlog);
+        call(() -> {
+            try {
+                listener = tcp.listen(localAddress, localPort, listenOptions, listenerEvents);
+            } catch (TcpException e) {
+                throw new SocketException(Errors.of(e.error()), e.getMessage());
+            }
+            return null;
+        });
+        state = LISTENING;
+    }
+
+    @Override
+    public StreamSocket accept() {
+        checkOpen();
+        if (state != LISTENING) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "the socket is not listening");
+        }
+        long deadline = 0;
+        boolean first = true;
+        while (true) {
+            TcpStreamSocket s = acceptQueue.poll();
+            if (s != null) {
+                if (acceptStalled) {
+                    acceptStalled = false;
+                    schedulePump();
+                }
+                return s;
+            }
+            checkOpen();
+            SocketError e = connError;
+            if (e != null) {
+                throw new SocketException(e);
+            }
+            if (!blocking) {
+                return null;
+            }
+            if (first) {
+                deadline = receiveDeadlineNs();
+                first = false;
+            }
+            readWaiter = Thread.currentThread();
+            boolean inTime = true;
+            if (acceptQueue.isEmpty() && !closed && connError == null) {
+                inTime = park(this, deadline);
+            }
+            readWaiter = null;
+            if (!inTime && acceptQueue.isEmpty()) {
+                throw new SocketException(SocketError.TIMED_OUT, "no connection to accept within the receive timeout");
+            }
+        }
+    }
+
+    @Override
+    public boolean connect(int address, int port) {
+        checkOpen();
+        switch (state) {
+            case CONNECTING -> throw new SocketException(SocketError.CONNECT_IN_PROGRESS);
+            case LISTENING, CONNECTED, DONE -> throw new SocketException(SocketError.ALREADY_CONNECTED);
+            default -> {
+            }
+        }
+        if (port <= 0 || port > 65_535 || address == 0) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "destination port " + port);
+        }
+        TcpLayer tcp = owner.tcp();
+        createRings();
+        remoteAddress = address;
+        remotePort = port;
+        state = CONNECTING;
+        TcpOptions connectOptions = options;
+        try {
+            call(() -> {
+                TcpConnection c = tcp.connect(address, port, localAddress, localPort, connectOptions, this);
+                connection = c;
+                localAddress = c.localAddress();
+                localPort = c.localPort();
+                return null;
+            });
+        } catch (TcpException e) {
+            state = NEW;
+            throw new SocketException(Errors.of(e.error()), e.getMessage());
+        } catch (RuntimeException e) {
+            state = NEW;
+            throw e;
+        }
+        if (!blocking) {
+            connectPending = true;
+            return finishConnect();
+        }
+        return finishConnect();
+    }
+
+    @Override
+    public boolean finishConnect() {
+        checkOpen();
+        while (true) {
+            int s = state;
+            if (s == NEW || s == LISTENING) {
+                throw new SocketException(SocketError.NOT_CONNECTED, "no connect was started");
+            }
+            if (s == CONNECTED || (s == DONE && everConnected)) {
+                connectPending = false;
+                return true;
+            }
+            if (s == DONE) {
+                connectPending = false;
+                SocketError e = connError;
+                throw new SocketException(e != null ? e : SocketError.CONNECTION_REFUSED);
+            }
+            if (!blocking) {
+                return false;
+            }
+            writeWaiter = Thread.currentThread();
+            if (state == CONNECTING && !closed) {
+                park(this, 0);
+            }
+            writeWaiter = null;
+            checkOpen();
+        }
+    }
+
+    @Override
+    public boolean isConnected() {
+        return state == CONNECTED;
+    }
+
+    @Override
+    public boolean isConnectPending() {
+        return connectPending && state == CONNECTING;
+    }
+
+    // ================================================================== sending
+
+    /** Throws unless the socket may send now; returns false if not connected yet (non-blocking). */
+    private void checkSendable() {
+        checkOpen();
+        if (shutdownOutputRequested) {
+            throw new SocketException(SocketError.BROKEN_PIPE);
+        }
+        int s = state;
+        if (s == CONNECTING && blocking) {
+            finishConnect();
+            s = state;
+        }
+        if (s == DONE) {
+            SocketError e = connError;
+            throw new SocketException(e != null ? e : SocketError.BROKEN_PIPE);
+        }
+        if (s != CONNECTED) {
+            throw new SocketException(SocketError.NOT_CONNECTED);
+        }
+    }
+
+    @Override
+    public int send(byte[] src, int offset, int length) {
+        java.util.Objects.checkFromIndexSize(offset, length, src.length);
+        checkSendable();
+        int total = 0;
+        while (true) {
+            int n = tx.write(src, offset + total, length - total);
+            if (n > 0) {
+                total += n;
+                schedulePump();
+            }
+            if (total == length || !blocking) {
+                return total;
+            }
+            awaitSendSpace();
+        }
+    }
+
+    @Override
+    public int send(MemorySegment src, long offset, int length) {
+        checkSendable();
+        int total = 0;
+        while (true) {
+            int n = tx.write(src, offset + total, length - total);
+            if (n > 0) {
+                total += n;
+                schedulePump();
+            }
+            if (total == length || !blocking) {
+                return total;
+            }
+            awaitSendSpace();
+        }
+    }
+
+    @Override
+    public int send(ByteBuffer src) {
+        checkSendable();
+        int total = 0;
+        while (true) {
+            int n = tx.write(src);
+            if (n > 0) {
+                total += n;
+                schedulePump();
+            }
+            if (!src.hasRemaining() || !blocking) {
+                return total;
+            }
+            awaitSendSpace();
+        }
+    }
+
+    private void awaitSendSpace() {
+        writeWaiter = Thread.currentThread();
+        if (tx.writable() == 0 && state == CONNECTED && !closed) {
+            park(this, 0);
+        }
+        writeWaiter = null;
+        checkOpen();
+        if (state == DONE) {
+            SocketError e = connError;
+            throw new SocketException(e != null ? e : SocketError.BROKEN_PIPE);
+        }
+    }
+
+    @Override
+    public void shutdownOutput() {
+        checkOpen();
+        if (state != CONNECTED && state != DONE) {
+            throw new SocketException(SocketError.NOT_CONNECTED);
+        }
+        shutdownOutputRequested = true;
+        schedulePump();
+    }
+
+    // ================================================================== receiving
+
+    @Override
+    public int receive(byte[] dst, int offset, int max) {
+        java.util.Objects.checkFromIndexSize(offset, max, dst.length);
+        long deadline = 0;
+        boolean first = true;
+        while (true) {
+            int ready = checkReceivable();
+            if (ready < 0) {
+                return -1;
+            }
+            boolean end = eof;
+            int n = rx.read(dst, offset, max);
+            if (n > 0 || max == 0) {
+                afterRead();
+                return n;
+            }
+            if (end || state == DONE) {
+                return endOfStream();
+            }
+            if (!blocking) {
+                return 0;
+            }
+            if (first) {
+                deadline = receiveDeadlineNs();
+                first = false;
+            }
+            awaitData(deadline);
+        }
+    }
+
+    @Override
+    public int receive(MemorySegment dst, long offset, int max) {
+        long deadline = 0;
+        boolean first = true;
+        while (true) {
+            if (checkReceivable() < 0) {
+                return -1;
+            }
+            boolean end = eof;
+            int n = rx.read(dst, offset, max);
+            if (n > 0 || max == 0) {
+                afterRead();
+                return n;
+            }
+            if (end || state == DONE) {
+                return endOfStream();
+            }
+            if (!blocking) {
+                return 0;
+            }
+            if (first) {
+                deadline = receiveDeadlineNs();
+                first = false;
+            }
+            awaitData(deadline);
+        }
+    }
+
+    @Override
+    public int receive(ByteBuffer dst) {
+        long deadline = 0;
+        boolean first = true;
+        while (true) {
+            if (checkReceivable() < 0) {
+                return -1;
+            }
+            boolean end = eof;
+            int n = rx.read(dst);
+            if (n > 0 || !dst.hasRemaining()) {
+                afterRead();
+                return n;
+            }
+            if (end || state == DONE) {
+                return endOfStream();
+            }
+            if (!blocking) {
+                return 0;
+            }
+            if (first) {
+                deadline = receiveDeadlineNs();
+                first = false;
+            }
+            awaitData(deadline);
+        }
+    }
+
+    /** -1 if input is shut down; throws when closed or never connected. */
+    private int checkReceivable() {
+        checkOpen();
+        if (inputShutdown) {
+            return -1;
+        }
+        int s = state;
+        if (s == CONNECTING && blocking) {
+            finishConnect();
+            s = state;
+        }
+        if (s != CONNECTED && s != DONE) {
+            throw new SocketException(SocketError.NOT_CONNECTED);
+        }
+        if (zeroCopyReceive) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "zero-copy receive is on: use receiveBuffer");
+        }
+        return 0;
+    }
+
+    private int endOfStream() {
+        if (rx.readable() > 0) {
+            return 0; // data arrived just now: the caller loops
+        }
+        SocketError e = connError;
+        if (e != null) {
+            throw new SocketException(e);
+        }
+        return -1;
+    }
+
+    private void afterRead() {
+        if (rxStalled) {
+            rxStalled = false;
+            schedulePump();
+        }
+    }
+
+    private void awaitData(long deadlineNs) {
+        readWaiter = Thread.currentThread();
+        boolean inTime = true;
+        if (rx.readable() == 0 && zcRecv.size() == 0 && !eof && state != DONE && !closed) {
+            inTime = park(this, deadlineNs);
+        }
+        readWaiter = null;
+        if (!inTime && rx.readable() == 0 && zcRecv.size() == 0 && !eof && state != DONE) {
+            throw new SocketException(SocketError.TIMED_OUT, "no data within the receive timeout");
+        }
+    }
+
+    @Override
+    public int available() {
+        ByteRing r = rx;
+        return r == null ? 0 : r.readable();
+    }
+
+    @Override
+    public void shutdownInput() {
+        checkOpen();
+        inputShutdown = true;
+        signalReaders();
+    }
+
+    @Override
+    public boolean isInputShutdown() {
+        return inputShutdown || (eof && rx != null && rx.readable() == 0 && zcRecv.size() == 0);
+    }
+
+    // ================================================================== zero-copy
+
+    @Override
+    public PacketBuffer allocate() {
+        checkSendable();
+        while (true) {
+            PacketBuffer b = loan.poll();
+            if (b != null) {
+                if (loan.size() < LOAN_BUFFERS / 2) {
+                    loanWanted = true;
+                    schedulePump();
+                }
+                return b;
+            }
+            loanWanted = true;
+            schedulePump();
+            if (!blocking) {
+                return null;
+            }
+            writeWaiter = Thread.currentThread();
+            if (loan.size() == 0 && state == CONNECTED && !closed) {
+                park(this, 0);
+            }
+            writeWaiter = null;
+            checkSendable();
+        }
+    }
+
+    @Override
+    public void send(PacketBuffer buffer) {
+        try {
+            checkSendable();
+        } catch (SocketException e) {
+            returnBuffer(buffer);
+            throw e;
+        }
+        while (!zcSend.offer(buffer, 0, 0, 0)) {
+            writeWaiter = Thread.currentThread();
+            if (zcSend.isFull() && state == CONNECTED && !closed) {
+                park(this, 0);
+            }
+            writeWaiter = null;
+            if (closed || state != CONNECTED) {
+                returnBuffer(buffer);
+                checkSendable();
+            }
+        }
+        schedulePump();
+    }
+
+    @Override
+    public void send(PacketBuffer[] buffers, int count) {
+        for (int i = 0; i < count; i++) {
+            PacketBuffer b = buffers[i];
+            buffers[i] = null;
+            try {
+                send(b);
+            } catch (SocketException e) {
+                for (int j = i + 1; j < count; j++) {
+                    returnBuffer(buffers[j]);
+                    buffers[j] = null;
+                }
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void setZeroCopyReceive(boolean enabled) {
+        checkOpen();
+        if (state != NEW) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "set zero-copy receive before connect or listen");
+        }
+        zeroCopyReceive = enabled;
+    }
+
+    @Override
+    public PacketBuffer receiveBuffer() {
+        checkOpen();
+        if (!zeroCopyReceive) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "zero-copy receive is off: setZeroCopyReceive(true)");
+        }
+        int s = state;
+        if (s == CONNECTING && blocking) {
+            finishConnect();
+            s = state;
+        }
+        if (s != CONNECTED && s != DONE) {
+            throw new SocketException(SocketError.NOT_CONNECTED);
+        }
+        long deadline = receiveDeadlineNs();
+        while (true) {
+            if (inputShutdown) {
+                return null;
+            }
+            boolean end = eof;
+            boolean done = state == DONE;
+            PacketBuffer b = zcRecv.poll();
+            if (b != null) {
+                afterRead();
+                return b;
+            }
+            if (end || done) {
+                SocketError e = connError;
+                if (e != null) {
+                    throw new SocketException(e);
+                }
+                return null;
+            }
+            if (!blocking) {
+                return null;
+            }
+            awaitData(deadline);
+        }
+    }
+
+    @Override
+    public void release(PacketBuffer buffer) {
+        returnBuffer(buffer);
+    }
+
+    // ================================================================== options
+
+    @Override
+    public void setReuseAddress(boolean reuse) {
+        checkOpen();
+        // TcpLayer has no SO_REUSEADDR: its listen() already allows a port held only by TIME_WAIT.
+    }
+
+    @Override
+    public void setNoDelay(boolean noDelay) {
+        checkOpen();
+        options = options.withNoDelay(noDelay);
+        onConnection(c -> c.setNoDelay(noDelay));
+    }
+
+    @Override
+    public void setKeepAlive(boolean enabled, int idleMs, int intervalMs, int count) {
+        checkOpen();
+        options = options.withKeepAlive(enabled, idleMs, intervalMs, count);
+        onConnection(c -> c.setKeepAlive(enabled, idleMs, intervalMs, count));
+    }
+
+    @Override
+    public void setLinger(int lingerMs) {
+        checkOpen();
+        options = options.withLinger(lingerMs);
+        onConnection(c -> c.setLinger(lingerMs));
+    }
+
+    @Override
+    public void setBufferSizes(int sendBytes, int receiveBytes) {
+        checkOpen();
+        if (sendBytes < 0 || receiveBytes < 0) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "negative buffer size");
+        }
+        options = options.withBuffers(sendBytes, receiveBytes);
+        onConnection(c -> c.setBufferSizes(sendBytes, receiveBytes));
+    }
+
+    @Override
+    public void setCongestionControl(String name) {
+        checkOpen();
+        TcpLayer tcp = owner.tcp();
+        if (!tcp.congestionControls().contains(name)) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "congestion control " + name + " is not installed; "
+                    + "installed: " + tcp.congestionControls());
+        }
+        options = options.withCongestionControl(name);
+        Boolean ok = call(() -> connection == null || connection.setCongestionControl(name));
+        if (!ok) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "congestion control " + name + " is not installed");
+        }
+    }
+
+    /** The options new connections of this socket get (for tests and netstat). */
+    TcpOptions options() {
+        return options;
+    }
+
+    private void onConnection(java.util.function.Consumer<TcpConnection> action) {
+        if (state == CONNECTING || state == CONNECTED) {
+            call(() -> {
+                if (connection != null) {
+                    action.accept(connection);
+                }
+                return null;
+            });
+        }
+    }
+
+    /** Shard-side view, for tests: the connection's info. */
+    dev.netstack.tcp.TcpConnectionInfo info() {
+        return call(() -> connection == null ? null : connection.info());
+    }
+
+    // ================================================================== readiness, addresses
+
+    @Override
+    public int readyOps() {
+        if (closed) {
+            return SocketSelector.OP_READ | SocketSelector.OP_WRITE;
+        }
+        int s = state;
+        switch (s) {
+            case LISTENING -> {
+                return !acceptQueue.isEmpty() || connError != null ? SocketSelector.OP_ACCEPT : 0;
+            }
+            case CONNECTING -> {
+                return 0;
+            }
+            case CONNECTED, DONE -> {
+                int ops = 0;
+                if (connectPending) {
+                    ops |= SocketSelector.OP_CONNECT;
+                }
+                if (rx.readable() > 0 || zcRecv.size() > 0 || eof || s == DONE || inputShutdown) {
+                    ops |= SocketSelector.OP_READ;
+                }
+                if (s == DONE || tx.writable() > 0) {
+                    ops |= SocketSelector.OP_WRITE;
+                }
+                return ops;
+            }
+            default -> {
+                return 0;
+            }
+        }
+    }
+
+    @Override
+    public boolean isReadable() {
+        return (readyOps() & (SocketSelector.OP_READ | SocketSelector.OP_ACCEPT)) != 0;
+    }
+
+    @Override
+    public boolean isWritable() {
+        return (readyOps() & SocketSelector.OP_WRITE) != 0;
+    }
+
+    @Override
+    public int localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public int localPort() {
+        return localPort;
+    }
+
+    @Override
+    public int remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public int remotePort() {
+        return remotePort;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        submit(this::closeOnShard);
+        signalFromApp();
+        for (StackSelector.Key k : keys) {
+            k.cancel();
+        }
+    }
+
+    private void signalFromApp() {
+        Thread t = readWaiter;
+        if (t != null) {
+            java.util.concurrent.locks.LockSupport.unpark(t);
+        }
+        t = writeWaiter;
+        if (t != null) {
+            java.util.concurrent.locks.LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "StreamSocket[" + dev.netstack.ip.wire.Ipv4Address.format(localAddress) + ":" + localPort + " -> "
+                + dev.netstack.ip.wire.Ipv4Address.format(remoteAddress) + ":" + remotePort + " state " + state + "]";
+    }
+
+    // ================================================================== shard side
+
+    private void closeOnShard() {
+        if (listener != null) {
+            listener.close();
+            TcpStreamSocket s;
+            while ((s = acceptQueue.poll()) != null) {
+                s.closed = true;
+                s.closeOnShard();
+            }
+        }
+        TcpConnection c = connection;
+        if (c != null) {
+            closeRequested = true;
+            if (options.lingerMs() == 0 && state != DONE) {
+                closeDone = true;
+                c.abort();
+            }
+            pump();
+        }
+        PacketBuffer b;
+        if (zcRecv != null) {
+            while ((b = zcRecv.poll()) != null) {
+                b.release();
+            }
+            while ((b = loan.poll()) != null) {
+                b.release();
+            }
+        }
+    }
+
+    @Override
+    void pump() {
+        if (listener != null) {
+            acceptPending();
+            return;
+        }
+        TcpConnection c = connection;
+        if (c == null) {
+            return;
+        }
+        drainTx(c);
+        fillRx(c);
+        if (loanWanted && !closed) {
+            topUpLoans();
+        }
+    }
+
+    private void topUpLoans() {
+        boolean added = false;
+        while (!loan.isFull()) {
+            PacketBuffer b = owner.pool().allocate();
+            if (b == null) {
+                break;
+            }
+            loan.offer(b, 0, 0, 0);
+            added = true;
+        }
+        if (added) {
+            loanWanted = false;
+            signalWriters();
+        }
+    }
+
+    private void drainTx(TcpConnection c) {
+        boolean freed = false;
+        boolean dead = state == DONE || closeDone;
+        int r;
+        while ((r = tx.contiguousReadable()) > 0) {
+            int n = dead ? -1 : c.send(tx.segment(), tx.headIndex(), r);
+            if (n < 0) {
+                tx.consumed(tx.readable()); // cannot be sent any more
+                freed = true;
+                break;
+            }
+            if (n == 0) {
+                break; // onWritable follows
+            }
+            tx.consumed(n);
+            freed = true;
+        }
+        PacketBuffer b;
+        while ((b = zcSend.peek()) != null) {
+            if (!dead && c.writableBytes() < b.length()) {
+                break;
+            }
+            zcSend.poll();
+            if (dead) {
+                b.release();
+            } else {
+                c.send(b); // takes ownership
+            }
+            freed = true;
+        }
+        if (tx.readable() == 0 && zcSend.size() == 0 && !dead) {
+            if (shutdownOutputRequested && !outputShut) {
+                outputShut = true;
+                c.shutdownOutput();
+            }
+            if (closeRequested && !closeDone) {
+                closeDone = true;
+                c.close();
+            }
+        }
+        if (freed) {
+            signalWriters();
+        }
+    }
+
+    private void fillRx(TcpConnection c) {
+        if (zeroCopyReceive) {
+            fillBuffers(c);
+            return;
+        }
+        boolean got = false;
+        while (true) {
+            int w = rx.contiguousWritable();
+            if (w == 0) {
+                rxStalled = true;
+                if (rx.writable() > 0) {
+                    rxStalled = false;
+                    continue;
+                }
+                break;
+            }
+            int n = c.receive(rx.segment(), rx.tailIndex(), w);
+            if (n > 0) {
+                rx.produced(n);
+                got = true;
+                continue;
+            }
+            if (n < 0 && !eof) {
+                markEof(c);
+                got = true;
+            }
+            break;
+        }
+        if (got) {
+            signalReaders();
+        }
+    }
+
+    private void fillBuffers(TcpConnection c) {
+        boolean got = false;
+        while (true) {
+            if (zcRecv.isFull()) {
+                rxStalled = true;
+                if (!zcRecv.isFull()) {
+                    rxStalled = false;
+                    continue;
+                }
+                break;
+            }
+            if (c.readableBytes() == 0) {
+                int n = c.receive(MemorySegment.NULL, 0, 0);
+                if (n < 0 && !eof) {
+                    markEof(c);
+                    got = true;
+                }
+                break;
+            }
+            PacketBuffer b = owner.pool().allocate();
+            if (b == null) {
+                rxStalled = true; // retried when buffers come back
+                owner.waitForBuffers(this);
+                break;
+            }
+            int n = c.receive(b.segment(), b.offset(), b.tailroom());
+            if (n <= 0) {
+                b.release();
+                if (n < 0 && !eof) {
+                    markEof(c);
+                    got = true;
+                }
+                break;
+            }
+            b.append(n);
+            zcRecv.offer(b, 0, 0, 0);
+            got = true;
+        }
+        if (got) {
+            signalReaders();
+        }
+    }
+
+    private void markEof(TcpConnection c) {
+        TcpError e = c.error();
+        if (e != TcpError.NONE) {
+            connError = Errors.of(e);
+        }
+        eof = true;
+    }
+
+    private void acceptPending() {
+        TcpListener l = listener;
+        boolean got = false;
+        while (true) {
+            if (acceptQueue.size() >= acceptQueue.capacity()) {
+                acceptStalled = true;
+                if (acceptQueue.size() < acceptQueue.capacity()) {
+                    acceptStalled = false;
+                    continue;
+                }
+                break;
+            }
+            TcpConnection c = l.accept();
+            if (c == null) {
+                break;
+            }
+            TcpStreamSocket s = new TcpStreamSocket(owner, c, options, zeroCopyReceive);
+            c.setHandler(s);
+            s.pump();
+            acceptQueue.offer(s);
+            got = true;
+        }
+        if (got) {
+            signalReaders();
+        }
+    }
+
+    // ------------------------------------------------------------------ TcpHandler (shard thread)
+
+    @Override
+    public void onConnected(TcpConnection c) {
+        everConnected = true;
+        state = CONNECTED;
+        signal();
+    }
+
+    @Override
+    public void onReadable(TcpConnection c) {
+        fillRx(c);
+    }
+
+    @Override
+    public void onWritable(TcpConnection c) {
+        drainTx(c);
+    }
+
+    @Override
+    public void onPeerClosed(TcpConnection c) {
+        fillRx(c);
+    }
+
+    @Override
+    public void onClosed(TcpConnection c, TcpError reason) {
+        fillRx(c);
+        SocketError e = Errors.of(reason);
+        if (e != null && !(reason == TcpError.CONNECTION_ABORTED && closed)) {
+            connError = e;
+        }
+        state = DONE;
+        signal();
+        drainTx(c); // releases what can no longer be sent
+    }
+
+    /** Events of the listener: the accept queue fills the socket's queue toward the application. */
+    private final class ListenerEvents implements TcpListenerHandler {
+
+        @Override
+        public TcpHandler onAccept(TcpConnection connection) {
+            return null; // not used: onAcceptable is overridden
+        }
+
+        @Override
+        public void onAcceptable(TcpListener l) {
+            acceptPending();
+        }
+
+        @Override
+        public void onListenerClosed(TcpListener l, TcpError reason) {
+            SocketError e = Errors.of(reason);
+            connError = e != null ? e : SocketError.CLOSED;
+            signal();
+        }
+    }
+}

@@ -1,0 +1,1542 @@
+package dev.netstack.tcp.internal;
+
+import dev.netstack.nic.PacketBuffer;
+import dev.netstack.runtime.Timer;
+import dev.netstack.tcp.CongestionControl;
+import dev.netstack.tcp.TcpConnection;
+import dev.netstack.tcp.TcpConnectionInfo;
+import dev.netstack.tcp.TcpError;
+import dev.netstack.tcp.TcpHandler;
+import dev.netstack.tcp.TcpState;
+import dev.netstack.tcp.wire.TcpHeader;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * One connection's transmission control block (RFC 9293 §3.3.1) and its segment processing.
+ *
+ * <p>Read first: RFC 9293 §3.10.7.3-4 (SEGMENT ARRIVES, followed here step by step: "first"
+ * sequence check ... "eighth" FIN), §3.8.6 (windows, SWS avoidance, delayed ACK), RFC 5961 (blind
+ * RST, SYN and data injection), RFC 7323 (window scale, timestamps, PAWS), RFC 6298 (RTO),
+ * RFC 5681 and 6582 (fast retransmit, NewReno), RFC 2018 and 6675 (SACK and SACK-based recovery).
+ *
+ * <p>Sequence space of the sender:
+ * <pre>
+ *      sndBase (seq of send ring byte 0; iss+1 once data starts)
+ *      |
+ *   ---+-----------+==============+--------------+----
+ *      | acked     | in flight    | unsent       | FIN (if queued) at dataEnd
+ *   sndUna ........^ sndNxt ......^ dataEnd = sndBase + ring length
+ *   sndMax: the highest sequence number ever sent (sndNxt goes back to sndUna after an RTO)
+ * </pre>
+ * Receiver: {@code rcvNxt} is the next in-order byte; the receive ring holds
+ * {@code [rcvNxt - readable, rcvNxt)} committed and out-of-order data beyond, its ranges in
+ * {@link #ooo}. The window advertised ends at {@code rcvAdvRight} and never moves left.
+ *
+ * <p>Shard-confined; nothing here allocates per segment.
+ */
+final class Tcb implements TcpConnection {
+
+    static final int DUP_THRESH = 3;
+    static final boolean DEBUG = Boolean.getBoolean("tcp.debug");
+    /** Segments ACKed at once after the handshake or after idle (quick ACK while the peer slow-starts). */
+    static final int QUICK_ACKS = 16;
+    /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
+    static final long PAWS_IDLE_NS = 24L * 24 * 3600 * 1_000_000_000L;
+
+    final TcpStack stack;
+    final TcpHeader out = new TcpHeader();
+
+    int localAddress;
+    int localPort;
+    int remoteAddress;
+    int remotePort;
+
+    TcpState state = TcpState.CLOSED;
+    TcpError error = TcpError.NONE;
+    TcpHandler handler;
+    /** For passive opens: the listener until the connection is accepted. */
+    Listener listener;
+    boolean passive;
+    boolean inAcceptQueue;
+    boolean inTable;
+
+    // ------------------------------------------------------------ send state (RFC 9293 §3.3.1)
+    ByteRing sendBuf;
+    int sndBase;
+    int iss;
+    int sndUna;
+    int sndNxt;
+    int sndMax;
+    long sndWnd;
+    long maxSndWnd;
+    int sndWl1;
+    int sndWl2;
+    int sndShift;
+    boolean finQueued;
+    int mss;
+    int peerMss;
+
+    // ------------------------------------------------------------ receive state
+    ByteRing rcvBuf;
+    SeqRanges ooo;
+    int oooRecentLeft;
+    int oooRecentRight;
+    int irs;
+    int rcvNxt;
+    int rcvAdvRight;
+    int rcvShift;
+    int rcvMss;
+    int rcvWindowLimit;
+    boolean finReceived;
+    boolean eofDelivered;
+    int lastAckSent;
+
+    // ------------------------------------------------------------ options
+    boolean wsOk;
+    boolean tsOk;
+    boolean sackOk;
+    int tsRecent;
+    long tsRecentNs;
+    int tsOffset;
+
+    // ------------------------------------------------------------ RTT and RTO (RFC 6298)
+    long srttNs;
+    long rttvarNs;
+    long rtoNs;
+    boolean rttTiming;
+    int rttSeq;
+    long rttStartNs;
+    int retries;
+    long retransmits;
+    boolean persisting;
+    int persistBackoff;
+
+    // ------------------------------------------------------------ congestion and recovery
+    CongestionControl cc;
+    boolean inRecovery;
+    int recover;
+    int dupAcks;
+    int highRxt;
+    SeqRanges scoreboard;
+
+    // ------------------------------------------------------------ ACK policy
+    boolean ackNow;
+    int unackedBytes;
+    int quickAcks;
+
+    // ------------------------------------------------------------ application options and state
+    boolean noDelay;
+    boolean keepAlive;
+    long keepIdleNs;
+    long keepIntervalNs;
+    int keepCount;
+    int keepProbes;
+    int lingerMs = -1;
+    boolean appClosed;
+    boolean outputShut;
+    long lastReceiveNs;
+    boolean writeBlocked;
+    boolean readablePending;
+    boolean peerClosedPending;
+    boolean connectedPending;
+    boolean closedNotified;
+    boolean counted;
+
+    final TcbTimer retransmitTimer = new TcbTimer(this, TcbTimer.RETRANSMIT);
+    final TcbTimer delayedAckTimer = new TcbTimer(this, TcbTimer.DELAYED_ACK);
+    final TcbTimer keepAliveTimer = new TcbTimer(this, TcbTimer.KEEPALIVE);
+    final TcbTimer waitTimer = new TcbTimer(this, TcbTimer.WAIT);
+
+    Tcb(TcpStack stack) {
+        this.stack = stack;
+    }
+
+    // =================================================================== timers
+
+    static final class TcbTimer extends Timer {
+        static final int RETRANSMIT = 0;
+        static final int DELAYED_ACK = 1;
+        static final int KEEPALIVE = 2;
+        /** TIME_WAIT (2·MSL), FIN_WAIT_2 timeout, linger deadline. */
+        static final int WAIT = 3;
+
+        final Tcb tcb;
+        final int kind;
+
+        TcbTimer(Tcb tcb, int kind) {
+            this.tcb = tcb;
+            this.kind = kind;
+        }
+
+        @Override
+        protected void onExpiry(long nowNs) {
+            switch (kind) {
+                case RETRANSMIT -> tcb.onRetransmitTimer(nowNs);
+                case DELAYED_ACK -> tcb.onDelayedAckTimer(nowNs);
+                case KEEPALIVE -> tcb.onKeepAliveTimer(nowNs);
+                default -> tcb.onWaitTimer(nowNs);
+            }
+        }
+    }
+
+    // =================================================================== helpers
+
+    static boolean lt(int a, int b) {
+        return a - b < 0;
+    }
+
+    static boolean le(int a, int b) {
+        return a - b <= 0;
+    }
+
+    static int max(int a, int b) {
+        return lt(a, b) ? b : a;
+    }
+
+    int dataEnd() {
+        return sndBase + sendBuf.length();
+    }
+
+    /** Whether our FIN has been sent (and not rewound by an RTO). */
+    boolean finSent() {
+        return finQueued && lt(dataEnd(), sndNxt);
+    }
+
+    boolean finAcked() {
+        return finQueued && lt(dataEnd(), sndUna);
+    }
+
+    long flightBytes() {
+        return (long) (sndMax - sndUna);
+    }
+
+    void setState(TcpState next) {
+        TcpState previous = state;
+        state = next;
+        boolean wasEstab = previous == TcpState.ESTABLISHED || previous == TcpState.CLOSE_WAIT;
+        boolean isEstab = next == TcpState.ESTABLISHED || next == TcpState.CLOSE_WAIT;
+        if (!wasEstab && isEstab) {
+            stack.counters.add(TcpCounter.CURR_ESTAB, 1);
+        } else if (wasEstab && !isEstab) {
+            stack.counters.add(TcpCounter.CURR_ESTAB, -1);
+        }
+    }
+
+    // =================================================================== opening
+
+    /** Sets up buffers, window scale and MSS for a new connection (both opens). */
+    void init(int sendBytes, int receiveBytes, long nowNs) {
+        sendBuf = stack.ring(sendBytes);
+        rcvBuf = stack.ring(receiveBytes);
+        ooo = new SeqRanges(stack.oooMaxRanges);
+        scoreboard = new SeqRanges(stack.oooMaxRanges);
+        int routeMtu = stack.network.mtu(remoteAddress);
+        // RFC 6691 / RFC 9293 §3.7.1: MSS = MTU - fixed IP and TCP headers (options not counted).
+        rcvMss = Math.max(536, (routeMtu > 0 ? routeMtu : 576) - 40);
+        mss = 536;
+        peerMss = 536;
+        int shift = 0;
+        while (shift < 14 && (receiveBytes >> shift) > 65_535) {
+            shift++;
+        }
+        rcvShift = shift;
+        rcvWindowLimit = Math.min(receiveBytes, Math.max(stack.initialWindowBytes, 4 * rcvMss));
+        rtoNs = stack.rtoInitialNs;
+        tsOffset = (int) stack.random.nextLong();
+        lastReceiveNs = nowNs;
+        quickAcks = QUICK_ACKS;
+    }
+
+    /** Active open (RFC 9293 §3.10.1): SYN_SENT and a SYN out. */
+    void openActive(long nowNs) {
+        iss = stack.isn(localAddress, localPort, remoteAddress, remotePort, nowNs);
+        sndUna = iss;
+        sndNxt = iss;
+        sndMax = iss;
+        sndBase = iss + 1;
+        wsOk = stack.windowScaling;
+        tsOk = stack.timestamps;
+        sackOk = stack.sack;
+        setState(TcpState.SYN_SENT);
+        sendSyn(nowNs);
+    }
+
+    /** Passive open: our SYN,ACK (RFC 9293 §3.10.7.2 "third"). */
+    void sendSynAck(long nowNs) {
+        sendSyn(nowNs);
+    }
+
+    /** ICMP net/host unreachable seen during the handshake: reported if the attempt times out. */
+    TcpError softError;
+    /** SYN cookie scratch TCBs only: the low TSval bits and the window of the SYN,ACK. */
+    int cookieTsLowBits;
+    int cookieWindow;
+
+    void sendSyn(long nowNs) {
+        int flags = TcpHeader.SYN | (state == TcpState.SYN_RECEIVED ? TcpHeader.ACK : 0);
+        emit(iss, 0, flags, nowNs);
+        if (lt(sndNxt, iss + 1)) {
+            sndNxt = iss + 1;
+        }
+        if (lt(sndMax, sndNxt)) {
+            sndMax = sndNxt;
+        }
+        if (!retransmitTimer.isScheduled()) {
+            stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
+        }
+    }
+
+    /** Applies the options of a SYN (RFC 9293 §3.7.1, RFC 7323 §2.2 and §3.2, RFC 2018 §2). */
+    void applySynOptions(SegmentView s, long nowNs) {
+        peerMss = s.options.mss > 0 ? s.options.mss : 536; // RFC 9293 §3.7.1: default 536
+        if (s.options.windowScale >= 0 && wsOk) {
+            sndShift = s.options.windowScale;
+        } else {
+            wsOk = false;
+            sndShift = 0;
+            rcvShift = 0;
+            rcvWindowLimit = Math.min(rcvWindowLimit, 65_535);
+        }
+        if (s.options.hasTimestamp && tsOk) {
+            tsRecent = s.options.tsVal;
+            tsRecentNs = nowNs;
+        } else {
+            tsOk = false;
+        }
+        sackOk = sackOk && s.options.sackPermitted;
+        updateMss();
+    }
+
+    void updateMss() {
+        int routeMtu = stack.network.mtu(remoteAddress);
+        int pathMss = (routeMtu > 0 ? routeMtu : 576) - 40;
+        if (pmtuBytes > 0) {
+            pathMss = Math.min(pathMss, pmtuBytes - 40);
+        }
+        // The MSS option excludes options (RFC 6691): data per segment is smaller by their length.
+        int next = Math.max(88, Math.min(peerMss, pathMss) - (tsOk ? 12 : 0));
+        if (next != mss) {
+            mss = next;
+            if (cc != null) {
+                cc.onMssChanged(mss);
+            }
+        }
+    }
+
+    int pmtuBytes;
+
+    void established(long nowNs) {
+        setState(TcpState.ESTABLISHED);
+        recover = iss; // RFC 6582 §3.2 step 1: recover starts at the initial send sequence number
+        highRxt = sndUna;
+        retries = 0;
+        if (cc == null) {
+            cc = stack.newCongestionControl(ccName, mss, nowNs);
+        }
+        armKeepAlive(nowNs);
+    }
+
+    String ccName;
+
+    // =================================================================== SEGMENT ARRIVES
+
+    /** RFC 9293 §3.10.7.3: SYN-SENT. */
+    void synSentArrives(SegmentView s, long nowNs) {
+        int flags = s.flags;
+        boolean ackAcceptable = false;
+        // first: check the ACK bit
+        if ((flags & TcpHeader.ACK) != 0) {
+            if (le(s.ack, iss) || lt(sndMax, s.ack)) {
+                if ((flags & TcpHeader.RST) == 0) {
+                    stack.sendReset(remoteAddress, localAddress, localPort, remotePort, s.ack, 0, false, nowNs);
+                }
+                stack.counters.increment(TcpCounter.DROP_ACK_UNACCEPTABLE);
+                return;
+            }
+            ackAcceptable = le(sndUna, s.ack) && le(s.ack, sndMax);
+        }
+        // second: check the RST bit (RFC 5961 §3.2: only with an acceptable ACK)
+        if ((flags & TcpHeader.RST) != 0) {
+            if (ackAcceptable) {
+                stack.counters.increment(TcpCounter.ATTEMPT_FAILS);
+                terminate(TcpError.CONNECTION_REFUSED, nowNs);
+            }
+            return;
+        }
+        // fourth: check the SYN bit
+        if ((flags & TcpHeader.SYN) == 0) {
+            return;
+        }
+        irs = s.seq;
+        rcvNxt = s.seq + 1;
+        rcvAdvRight = rcvNxt;
+        lastAckSent = rcvNxt;
+        applySynOptions(s, nowNs);
+        sndWnd = (long) s.window; // RFC 7323 §2.2: the window of a SYN is never scaled
+        maxSndWnd = sndWnd;
+        sndWl1 = s.seq;
+        sndWl2 = s.ack;
+        if (ackAcceptable && lt(iss, s.ack)) {
+            // our SYN is acknowledged: ESTABLISHED, ACK it (RFC 9293 §3.10.7.3 "fourth")
+            ackReceived(s.ack, nowNs);
+            established(nowNs);
+            connectedPending = true;
+            ackNow = true;
+            if (s.dataLength > 0 || (flags & TcpHeader.FIN) != 0) {
+                processText(s, nowNs);
+            }
+            output(nowNs);
+        } else {
+            // simultaneous open (RFC 9293 §3.5 Figure 8): SYN_RECEIVED, send SYN,ACK
+            setState(TcpState.SYN_RECEIVED);
+            stack.timers.cancel(retransmitTimer);
+            sndNxt = iss;
+            sendSyn(nowNs);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4: every state from SYN_RECEIVED on. */
+    void arrives(SegmentView s, long nowNs) {
+        int flags = s.flags;
+        boolean rst = (flags & TcpHeader.RST) != 0;
+        int segLen = s.dataLength + ((flags & TcpHeader.SYN) != 0 ? 1 : 0) + ((flags & TcpHeader.FIN) != 0 ? 1 : 0);
+
+        // RFC 7323 §5.3 R1: PAWS before the sequence check, not for RST.
+        if (tsOk && s.options.hasTimestamp && !rst && lt(s.options.tsVal, tsRecent)
+                && nowNs - tsRecentNs < PAWS_IDLE_NS) {
+            stack.counters.increment(TcpCounter.DROP_PAWS);
+            sendAck(nowNs);
+            return;
+        }
+
+        // first: check the sequence number (the four cases of RFC 9293 §3.10.7.4)
+        int rcvWnd = Math.max(0, rcvAdvRight - rcvNxt);
+        boolean acceptable;
+        if (segLen == 0) {
+            acceptable = rcvWnd == 0 ? s.seq == rcvNxt
+                    : le(rcvNxt, s.seq) && lt(s.seq, rcvNxt + rcvWnd);
+        } else if (rcvWnd == 0) {
+            acceptable = false;
+        } else {
+            int last = s.seq + segLen - 1;
+            acceptable = (le(rcvNxt, s.seq) && lt(s.seq, rcvNxt + rcvWnd))
+                    || (le(rcvNxt, last) && lt(last, rcvNxt + rcvWnd));
+        }
+        // A zero window still accepts ACKs, RSTs and a segment at exactly rcvNxt for its control bits.
+        if (!acceptable && rcvWnd == 0 && s.seq == rcvNxt) {
+            acceptable = true;
+        }
+        if (!acceptable) {
+            if (state == TcpState.TIME_WAIT && (flags & TcpHeader.FIN) != 0) {
+                // RFC 9293 §3.10.7.4 TIME_WAIT: a retransmitted FIN is acknowledged and restarts 2 MSL
+                stack.timers.schedule(waitTimer, nowNs + 2 * stack.mslNs);
+            }
+            if (!rst) {
+                stack.counters.increment(TcpCounter.DROP_SEQUENCE);
+                sendAck(nowNs); // RFC 9293 §3.10.7.4: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
+            }
+            return;
+        }
+        lastReceiveNs = nowNs;
+        keepProbes = 0;
+
+        // second: check the RST bit (RFC 5961 §3.2)
+        if (rst) {
+            if (s.seq != rcvNxt) {
+                stack.challengeAck(this, nowNs); // in window but not exact: challenge
+                return;
+            }
+            switch (state) {
+                case SYN_RECEIVED -> {
+                    if (passive) {
+                        stack.dropEmbryonic(this); // RFC 9293: back to LISTEN, i.e. forget it
+                    } else {
+                        stack.counters.increment(TcpCounter.ATTEMPT_FAILS);
+                        terminate(TcpError.CONNECTION_REFUSED, nowNs);
+                    }
+                }
+                case ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT -> {
+                    stack.counters.increment(TcpCounter.ESTAB_RESETS);
+                    terminate(TcpError.CONNECTION_RESET, nowNs);
+                }
+                default -> terminate(TcpError.NONE, nowNs); // CLOSING, LAST_ACK, TIME_WAIT
+            }
+            return;
+        }
+
+        // RFC 7323 §4.3: update TS.Recent when the segment covers Last.ACK.sent.
+        if (tsOk && s.options.hasTimestamp && le(s.seq, lastAckSent) && le(lastAckSent, s.seq + segLen)
+                && le(tsRecent, s.options.tsVal)) {
+            tsRecent = s.options.tsVal;
+            tsRecentNs = nowNs;
+        }
+
+        // fourth: check the SYN bit (RFC 5961 §4.2: challenge ACK in every synchronized state)
+        if ((flags & TcpHeader.SYN) != 0) {
+            if (state == TcpState.SYN_RECEIVED && passive && s.seq == irs) {
+                ackNow = true; // a retransmitted SYN: resend our SYN,ACK (RFC 9293 §3.10.7.4, data drop)
+                sndNxt = iss;
+                sendSyn(nowNs);
+                return;
+            }
+            stack.challengeAck(this, nowNs);
+            return;
+        }
+
+        // fifth: check the ACK field
+        if ((flags & TcpHeader.ACK) == 0) {
+            return;
+        }
+        if (state == TcpState.SYN_RECEIVED) {
+            if (lt(sndUna, s.ack) && le(s.ack, sndMax)) {
+                if (passive && !stack.admitToAcceptQueue(this)) {
+                    return; // accept queue full: drop the ACK, the peer retransmits it
+                }
+                sndWnd = (long) s.window << sndShift;
+                maxSndWnd = Math.max(maxSndWnd, sndWnd);
+                sndWl1 = s.seq;
+                sndWl2 = s.ack;
+                ackReceived(s.ack, nowNs);
+                established(nowNs);
+                if (passive) {
+                    stack.counters.increment(TcpCounter.PASSIVE_OPENS);
+                    stack.accepted(this);
+                } else {
+                    connectedPending = true;
+                }
+            } else {
+                stack.sendReset(remoteAddress, localAddress, localPort, remotePort, s.ack, 0, false, nowNs);
+                return;
+            }
+        } else {
+            // RFC 5961 §5.2: acceptable if SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT
+            if (lt(sndMax, s.ack) || lt(s.ack, sndUna - (int) Math.min(maxSndWnd, Integer.MAX_VALUE))) {
+                stack.counters.increment(TcpCounter.DROP_ACK_UNACCEPTABLE);
+                stack.challengeAck(this, nowNs);
+                return;
+            }
+            processAck(s, nowNs);
+            if (state == TcpState.CLOSED) {
+                return;
+            }
+        }
+        switch (state) {
+            case FIN_WAIT_1 -> {
+                if (finAcked()) {
+                    setState(TcpState.FIN_WAIT_2);
+                    if (appClosed) {
+                        // RFC 9293 §3.10.7.4 leaves FIN_WAIT_2 open-ended; an orphan waits this long.
+                        stack.timers.schedule(waitTimer, nowNs + stack.finWait2TimeoutNs);
+                    }
+                }
+            }
+            case CLOSING -> {
+                if (finAcked()) {
+                    enterTimeWait(nowNs);
+                    return;
+                }
+            }
+            case LAST_ACK -> {
+                if (finAcked()) {
+                    terminate(TcpError.NONE, nowNs);
+                    return;
+                }
+            }
+            case TIME_WAIT -> {
+                // the only thing that can arrive is a retransmitted FIN: acknowledge, restart 2 MSL
+                if ((flags & TcpHeader.FIN) != 0) {
+                    ackNow = true;
+                    stack.timers.schedule(waitTimer, nowNs + 2 * stack.mslNs);
+                    output(nowNs);
+                }
+                return;
+            }
+            default -> {
+            }
+        }
+
+        // sixth: URG is not supported; urgent data is delivered inline (RFC 6093 §3).
+        // seventh and eighth: segment text and FIN
+        processText(s, nowNs);
+        if (state != TcpState.CLOSED) {
+            output(nowNs);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4 "seventh" (text) and "eighth" (FIN). */
+    private void processText(SegmentView s, long nowNs) {
+        int flags = s.flags;
+        int seq = s.seq + ((flags & TcpHeader.SYN) != 0 ? 1 : 0);
+        int length = s.dataLength;
+        long at = s.dataOffset;
+        boolean fin = (flags & TcpHeader.FIN) != 0;
+        int finSeq = seq + length;
+        if (length > 0) {
+            if (state != TcpState.ESTABLISHED && state != TcpState.FIN_WAIT_1 && state != TcpState.FIN_WAIT_2) {
+                return; // CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT: the peer sent FIN already; ignore
+            }
+            if (appClosed) {
+                // RFC 9293 §3.10.7.4 / RFC 2525 §2.17: data nobody will read: reset.
+                stack.counters.increment(TcpCounter.DROP_AFTER_CLOSE);
+                stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndNxt, 0, false, nowNs);
+                terminate(TcpError.CONNECTION_ABORTED, nowNs);
+                return;
+            }
+            int skip = rcvNxt - seq;
+            if (skip > 0) {
+                if (skip >= length) {
+                    length = 0;
+                } else {
+                    at += skip;
+                    length -= skip;
+                    seq = rcvNxt;
+                }
+            }
+            if (length > 0) {
+                int offset = seq - rcvNxt;
+                int space = rcvBuf.free();
+                if (offset >= space) {
+                    length = 0;
+                    ackNow = true;
+                } else {
+                    if (length > space - offset) {
+                        length = space - offset;
+                        fin = false;
+                    }
+                    receiveData(s.segment, at, seq, offset, length, nowNs);
+                }
+            } else {
+                ackNow = true; // a duplicate: ACK at once so the peer learns rcvNxt
+            }
+        }
+        // eighth: FIN, only when everything before it has arrived (an early FIN is dropped and resent)
+        if (fin && finSeq == rcvNxt && !finReceived) {
+            finReceived = true;
+            rcvNxt++;
+            ackNow = true;
+            peerClosedPending = true;
+            switch (state) {
+                case SYN_RECEIVED, ESTABLISHED -> setState(TcpState.CLOSE_WAIT);
+                case FIN_WAIT_1 -> {
+                    if (finAcked()) {
+                        enterTimeWait(nowNs);
+                    } else {
+                        setState(TcpState.CLOSING);
+                    }
+                }
+                case FIN_WAIT_2 -> enterTimeWait(nowNs);
+                default -> {
+                }
+            }
+        } else if (fin && finReceived && lt(finSeq, rcvNxt)) {
+            ackNow = true; // retransmitted FIN
+        }
+    }
+
+    private void receiveData(MemorySegment data, long at, int seq, int offset, int length, long nowNs) {
+        rcvBuf.writeAt(rcvBuf.length() + offset, data, at, length);
+        if (offset == 0) {
+            rcvBuf.commit(length);
+            rcvNxt += length;
+            int covered = ooo.coveredFrom(rcvNxt);
+            if (covered != rcvNxt) {
+                rcvBuf.commit(covered - rcvNxt);
+                rcvNxt = covered;
+            }
+            boolean filledHole = ooo.count() > 0;
+            ooo.removeBelow(rcvNxt);
+            readablePending = true;
+            // RFC 5681 §4.2: ACK at once when a segment fills (part of) a gap.
+            if (filledHole || ooo.count() > 0) {
+                ackNow = true;
+            }
+            unackedBytes += length;
+            // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment.
+            if (unackedBytes >= 2 * rcvMss) {
+                ackNow = true;
+            }
+            if (quickAcks > 0) {
+                quickAcks--;
+                ackNow = true;
+            }
+            autoTune();
+            if (!ackNow && !delayedAckTimer.isScheduled()) {
+                stack.timers.schedule(delayedAckTimer, nowNs + stack.delayedAckNs);
+            }
+        } else {
+            int index = ooo.add(seq, seq + length);
+            if (index == -1) {
+                stack.counters.increment(TcpCounter.DROP_OUT_OF_ORDER_FULL);
+            } else {
+                oooRecentLeft = ooo.left(index);
+                oooRecentRight = ooo.right(index);
+            }
+            ackNow = true; // RFC 5681 §4.2: out-of-order data gets an immediate (duplicate) ACK
+        }
+    }
+
+    /** Receive window auto-tuning: a sender that fills the window while the application keeps up gets more. */
+    private void autoTune() {
+        int advertised = rcvAdvRight - rcvNxt;
+        if (rcvWindowLimit < rcvBuf.capacity() && advertised < rcvWindowLimit / 4
+                && rcvBuf.length() < rcvWindowLimit / 2) {
+            rcvWindowLimit = (int) Math.min(rcvBuf.capacity(), 2L * rcvWindowLimit);
+        }
+    }
+
+    /** RFC 9293 §3.10.7.4 "fifth", ESTABLISHED and later: new ACKs, duplicates, window updates. */
+    private void processAck(SegmentView s, long nowNs) {
+        int ack = s.ack;
+        long window = (long) s.window << sndShift;
+        boolean newData = lt(sndUna, ack);
+        if (sackOk && s.options.sackBlocks > 0) {
+            for (int i = 0; i < s.options.sackBlocks; i++) {
+                int left = s.options.sackEdges[2 * i];
+                int right = s.options.sackEdges[2 * i + 1];
+                // RFC 2018 §4 / RFC 6675: ignore blocks outside what is in flight (and D-SACKs below una)
+                if (lt(sndUna, right) && le(right, sndMax) && lt(left, right)) {
+                    scoreboard.add(lt(left, sndUna) ? sndUna : left, right);
+                }
+            }
+        }
+        boolean windowChanged = window != sndWnd;
+        // RFC 9293 §3.10.7.4: update the window if SND.WL1 < SEG.SEQ or (= and SND.WL2 <= SEG.ACK)
+        if (lt(sndWl1, s.seq) || (sndWl1 == s.seq && le(sndWl2, ack))) {
+            sndWnd = window;
+            maxSndWnd = Math.max(maxSndWnd, window);
+            sndWl1 = s.seq;
+            sndWl2 = ack;
+        }
+        if (newData) {
+            long flight = flightBytes();
+            long acked = ackReceived(ack, nowNs);
+            onNewAck(acked, flight, nowNs);
+        } else if (ack == sndUna && s.dataLength == 0 && (s.flags & (TcpHeader.SYN | TcpHeader.FIN)) == 0
+                && sndMax != sndUna && (!windowChanged || s.options.sackBlocks > 0)) {
+            onDuplicateAck(nowNs); // RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT", RFC 6675 §2 with SACK
+        }
+        if (sndWnd > 0 && persisting) {
+            persisting = false;
+            persistBackoff = 0;
+            stack.timers.cancel(retransmitTimer);
+        }
+    }
+
+    /** Moves SND.UNA to {@code ack}; frees acknowledged data; takes the RTT sample. Returns bytes acked. */
+    private long ackReceived(int ack, long nowNs) {
+        long acked = ack - sndUna;
+        int ackedData = ack - sndBase;
+        if (ackedData > 0) {
+            int n = Math.min(ackedData, sendBuf.length());
+            sendBuf.discard(n);
+            sndBase += n;
+            if (writeBlocked && n > 0) {
+                writeBlocked = false;
+                writablePending = true;
+            }
+        }
+        sndUna = ack;
+        if (lt(sndNxt, sndUna)) {
+            sndNxt = sndUna;
+        }
+        // RFC 6298 §3 (Karn): only segments never retransmitted are timed.
+        if (rttTiming && le(rttSeq, ack)) {
+            rttTiming = false;
+            rttSample(nowNs - rttStartNs);
+        }
+        retries = 0;
+        scoreboard.removeBelow(ack);
+        if (lt(highRxt, ack)) {
+            highRxt = ack;
+        }
+        // RFC 6298 §5.2-5.3: all acknowledged: stop the timer; else restart it.
+        if (sndUna == sndMax) {
+            stack.timers.cancel(retransmitTimer);
+        } else if (!persisting) {
+            stack.timers.schedule(retransmitTimer, nowNs + rtoNs);
+        }
+        return acked;
+    }
+
+    boolean writablePending;
+
+    /** RFC 6298 §2.2-2.3 and §2.4 (bounds). */
+    void rttSample(long rttNs) {
+        if (rttNs < 0) {
+            return;
+        }
+        if (srttNs == 0) {
+            srttNs = rttNs;
+            rttvarNs = rttNs / 2;
+        } else {
+            long delta = Math.abs(srttNs - rttNs);
+            rttvarNs = (3 * rttvarNs + delta) / 4;   // beta = 1/4
+            srttNs = (7 * srttNs + rttNs) / 8;       // alpha = 1/8
+        }
+        long granularity = stack.timers.tickNs();
+        rtoNs = clampRto(srttNs + Math.max(granularity, 4 * rttvarNs));
+        lastRttNs = rttNs;
+    }
+
+    long lastRttNs = -1;
+
+    long clampRto(long ns) {
+        return Math.max(stack.rtoMinNs, Math.min(stack.rtoMaxNs, ns));
+    }
+
+    long backedOffRto() {
+        return clampRto(rtoNs);
+    }
+
+    private void onNewAck(long acked, long flightBefore, long nowNs) {
+        dupAcks = 0;
+        long sample = lastRttNs;
+        lastRttNs = -1;
+        if (inRecovery) {
+            if (le(recover, sndUna)) {
+                // RFC 6582 §3.2 step 3: full acknowledgment ends recovery
+                inRecovery = false;
+                cc.onExitRecovery(flightBytes(), nowNs);
+            } else {
+                // RFC 6582 §3.2 step 3: partial acknowledgment: retransmit the first unacknowledged segment
+                if (!sackOk) {
+                    retransmitFirst(nowNs);
+                }
+            }
+        } else if (cc != null) {
+            cc.onAck(acked, sample, flightBefore, nowNs);
+        }
+    }
+
+    private void onDuplicateAck(long nowNs) {
+        dupAcks++;
+        if (inRecovery) {
+            return; // output() sends what pipe allows
+        }
+        boolean lost = dupAcks >= DUP_THRESH
+                || (sackOk && scoreboard.bytesAbove(sndUna) >= (long) (DUP_THRESH - 1) * mss + 1);
+        // RFC 6582 §3.2 step 2: not again for losses of the same window (SND.UNA - 1 must exceed recover)
+        if (lost && lt(recover, sndUna)) {
+            inRecovery = true;
+            recover = sndMax;
+            highRxt = sndUna;
+            cc.onEnterRecovery(flightBytes(), nowNs);
+            stack.counters.increment(sackOk ? TcpCounter.SACK_RECOVERIES : TcpCounter.FAST_RETRANSMITS);
+            retransmitFirst(nowNs);
+        }
+    }
+
+    /** Retransmits the segment at SND.UNA (fast retransmit, NewReno partial ACK). */
+    private void retransmitFirst(long nowNs) {
+        int length = Math.min(mss, dataEnd() - sndUna);
+        if (length < 0) {
+            length = 0;
+        }
+        if (length == 0 && !finQueued) {
+            return;
+        }
+        sendData(sndUna, length, nowNs, true);
+        if (lt(highRxt, sndUna + length)) {
+            highRxt = sndUna + length;
+        }
+        stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
+    }
+
+    // =================================================================== output
+
+    /**
+     * RFC 6675 §4 pipe: bytes believed in the network. Without SACK: FlightSize less one segment
+     * per duplicate ACK in recovery (the NewReno inflation of RFC 6582 expressed as pipe).
+     */
+    long pipe() {
+        long outstanding = flightBytes();
+        if (!inRecovery) {
+            return outstanding;
+        }
+        if (!sackOk) {
+            return Math.max(0, outstanding - (long) dupAcks * mss);
+        }
+        long sacked = scoreboard.totalBytes();
+        int lostLimit = lostLimit();
+        long lostNotRetransmitted = 0;
+        int from = max(highRxt, sndUna);
+        if (lt(from, lostLimit)) {
+            lostNotRetransmitted = holeBytes(from, lostLimit);
+        }
+        return Math.max(0, outstanding - sacked - lostNotRetransmitted);
+    }
+
+    /** Bytes in [a, b) that are not SACKed. */
+    private long holeBytes(int a, int b) {
+        return (long) (b - a) - (scoreboard.bytesAbove(a) - scoreboard.bytesAbove(b));
+    }
+
+    /** RFC 6675 §4 IsLost: sequence numbers below this have DupThresh segments' worth SACKed above. */
+    private int lostLimit() {
+        long needed = (long) (DUP_THRESH - 1) * mss + 1;
+        long above = 0;
+        for (int i = scoreboard.count() - 1; i >= 0; i--) {
+            long length = scoreboard.right(i) - scoreboard.left(i);
+            if (above + length >= needed) {
+                return scoreboard.right(i) - (int) (needed - above);
+            }
+            above += length;
+        }
+        return sndUna;
+    }
+
+    /** Sends what the windows, Nagle and SWS avoidance allow, then a pure ACK if one is owed. */
+    void output(long nowNs) {
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            if (ackNow && state == TcpState.SYN_RECEIVED) {
+                ackNow = false;
+            }
+            return;
+        }
+        if (state == TcpState.CLOSED || state == TcpState.LISTEN) {
+            return;
+        }
+        int sent = 0;
+        if (state != TcpState.TIME_WAIT) {
+            long cwnd = cc.cwndBytes();
+            while (sent < 64) {
+                if (inRecovery && sackOk) {
+                    // RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg
+                    if (cwnd - pipe() < mss) {
+                        break;
+                    }
+                    int lostLimit = lostLimit();
+                    int from = max(highRxt, sndUna);
+                    from = scoreboard.coveredFrom(from);
+                    if (lt(from, lostLimit)) {
+                        // rule (1): the first lost, unSACKed byte not yet retransmitted
+                        int end = from + mss;
+                        for (int i = 0; i < scoreboard.count(); i++) {
+                            if (lt(from, scoreboard.left(i))) {
+                                if (lt(scoreboard.left(i), end)) {
+                                    end = scoreboard.left(i);
+                                }
+                                break;
+                            }
+                        }
+                        if (lt(lostLimit, end) && lt(from, lostLimit)) {
+                            end = max(end, from + 1);
+                        }
+                        int length = Math.min(end - from, dataEnd() - from);
+                        if (length > 0) {
+                            sendData(from, length, nowNs, true);
+                            highRxt = from + length;
+                            sent++;
+                            continue;
+                        }
+                    }
+                    // rule (2): new data
+                    if (!sendNew(nowNs, Long.MAX_VALUE, true)) {
+                        break;
+                    }
+                    sent++;
+                    continue;
+                }
+                long limit = inRecovery ? cwnd - pipe() : cwnd - (sndNxt - sndUna);
+                if (!sendNew(nowNs, limit, false)) {
+                    break;
+                }
+                sent++;
+            }
+        }
+        if (ackNow) {
+            sendAck(nowNs);
+        }
+    }
+
+    /**
+     * Sends one segment of data from SND.NXT (after an RTO that is a retransmission), or the FIN.
+     * Applies the receive window, {@code ccLimit}, Nagle (RFC 9293 §3.7.4) and sender SWS
+     * avoidance (§3.8.6.2.1). Returns whether a segment went out.
+     */
+    private boolean sendNew(long nowNs, long ccLimit, boolean oneSegment) {
+        if (!state.canSend() && state != TcpState.FIN_WAIT_1 && state != TcpState.CLOSING
+                && state != TcpState.LAST_ACK) {
+            return false;
+        }
+        int dataEnd = dataEnd();
+        int unsent = lt(sndNxt, dataEnd) ? dataEnd - sndNxt : 0;
+        long windowRoom = (long) (sndUna - sndNxt) + sndWnd;
+        boolean retransmission = lt(sndNxt, sndMax);
+        if (unsent == 0) {
+            if (finQueued && sndNxt == dataEnd) {
+                sendData(sndNxt, 0, nowNs, retransmission); // FIN alone
+                return true;
+            }
+            return false;
+        }
+        long room = Math.min(windowRoom, ccLimit);
+        if (oneSegment) {
+            room = Math.min(windowRoom, mss);
+        }
+        int length = (int) Math.max(0, Math.min(Math.min(room, mss), unsent));
+        if (length == 0) {
+            if (sndWnd == 0 || windowRoom <= 0) {
+                armPersist(nowNs);
+            }
+            return false;
+        }
+        if (length < mss && !retransmission) {
+            boolean allQueued = length == unsent;
+            boolean idle = sndNxt == sndUna;
+            boolean halfWindow = maxSndWnd > 0 && length >= maxSndWnd / 2;
+            // Nagle: a short segment only when nothing is in flight (or no-delay); SWS: or half the max window
+            boolean nagleOk = allQueued && (noDelay || idle || finQueued);
+            if (!nagleOk && !halfWindow) {
+                if (windowRoom < mss && idle) {
+                    armPersist(nowNs);
+                }
+                return false;
+            }
+        }
+        sendData(sndNxt, length, nowNs, retransmission);
+        return true;
+    }
+
+    private void armPersist(long nowNs) {
+        if (sndUna == sndMax && !retransmitTimer.isScheduled()) {
+            persisting = true;
+            long delay = clampRto(rtoNs << Math.min(persistBackoff, 10));
+            stack.timers.schedule(retransmitTimer, nowNs + Math.max(delay, stack.rtoMinNs));
+        }
+    }
+
+    /** Sends data {@code [seq, seq+length)} (plus FIN if it ends the stream) and updates send state. */
+    void sendData(int seq, int length, long nowNs, boolean retransmission) {
+        int flags = TcpHeader.ACK;
+        boolean fin = finQueued && seq + length == dataEnd();
+        if (fin) {
+            flags |= TcpHeader.FIN;
+        }
+        if (length > 0 && seq + length == dataEnd()) {
+            flags |= TcpHeader.PSH;
+        }
+        if (!emitData(seq, length, flags, nowNs)) {
+            if (!retransmitTimer.isScheduled()) {
+                stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
+            }
+            return;
+        }
+        int end = seq + length + (fin ? 1 : 0);
+        if (retransmission || lt(seq, sndMax)) {
+            retransmits++;
+            stack.counters.increment(TcpCounter.RETRANS_SEGS);
+            if (rttTiming && lt(seq, rttSeq)) {
+                rttTiming = false; // Karn
+            }
+        } else if (!rttTiming && length > 0) {
+            rttTiming = true;
+            rttSeq = end;
+            rttStartNs = nowNs;
+        }
+        if (seq == sndNxt || lt(sndNxt, end) && le(seq, sndNxt)) {
+            sndNxt = end;
+        }
+        if (lt(sndMax, end)) {
+            sndMax = end;
+        }
+        if (!retransmitTimer.isScheduled() || persisting) {
+            persisting = false;
+            stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
+        }
+    }
+
+    void sendAck(long nowNs) {
+        emit(sndNxt, 0, TcpHeader.ACK, nowNs);
+    }
+
+    private boolean emitData(int seq, int length, int flags, long nowNs) {
+        return stack.emit(this, seq, length, flags, nowNs);
+    }
+
+    private void emit(int seq, int length, int flags, long nowNs) {
+        stack.emit(this, seq, length, flags, nowNs);
+    }
+
+    /** Called by the stack after a segment with ACK went out. */
+    void ackSent() {
+        lastAckSent = rcvNxt;
+        ackNow = false;
+        unackedBytes = 0;
+        if (delayedAckTimer.isScheduled()) {
+            stack.timers.cancel(delayedAckTimer);
+        }
+    }
+
+    /**
+     * The window to advertise (RFC 9293 §3.8.6.2.2 receiver SWS avoidance: the right edge moves only
+     * by at least min(buffer/2, MSS); it never moves left, RFC 9293 §3.8.6).
+     */
+    int windowField(boolean syn) {
+        int free = Math.min(rcvBuf.free(), rcvWindowLimit - rcvBuf.length());
+        if (free < 0) {
+            free = 0;
+        }
+        int candidate = rcvNxt + free;
+        int threshold = Math.min(rcvBuf.capacity() / 2, rcvMss);
+        if (lt(rcvAdvRight, candidate) && (candidate - rcvAdvRight >= threshold || rcvAdvRight == rcvNxt && free > 0
+                && free >= Math.min(threshold, rcvBuf.capacity() - rcvBuf.length()))) {
+            rcvAdvRight = candidate;
+        }
+        int window = Math.max(0, rcvAdvRight - rcvNxt);
+        if (syn) {
+            int field = Math.min(window, 65_535);
+            rcvAdvRight = max(rcvAdvRight, rcvNxt + field);
+            return field;
+        }
+        int field = Math.min(65_535, window >>> rcvShift);
+        return field;
+    }
+
+    // =================================================================== timers
+
+    void onRetransmitTimer(long nowNs) {
+        if (persisting) {
+            // RFC 9293 §3.8.6.1 zero-window probe; as Linux: an old byte (SND.UNA - 1) elicits the window
+            persisting = false;
+            persistBackoff++;
+            stack.counters.increment(TcpCounter.ZERO_WINDOW_PROBES);
+            emit(sndUna - 1, 0, TcpHeader.ACK, nowNs);
+            if (sndWnd == 0 && sndUna == sndMax && lt(sndNxt, dataEnd())) {
+                armPersist(nowNs);
+            } else {
+                output(nowNs);
+            }
+            return;
+        }
+        stack.counters.increment(TcpCounter.TIMEOUTS);
+        retries++;
+        if (DEBUG && retries > 2) {
+            System.out.println("RTO " + this + " t=" + nowNs / 1_000_000 + " una=" + (sndUna - iss) + " nxt=" + (sndNxt - iss)
+                    + " max=" + (sndMax - iss) + " end=" + (dataEnd() - iss) + " wnd=" + sndWnd + " rec=" + inRecovery
+                    + " cwnd=" + (cc == null ? -1 : cc.cwndBytes()) + " sb=" + scoreboard.count() + " rcvNxt=" + (rcvNxt - irs)
+                    + " adv=" + (rcvAdvRight - rcvNxt) + " rcvLen=" + rcvBuf.length() + " ooo=" + ooo.count() + " ts=" + tsOk);
+        }
+        // RFC 6298 §5.5: back off
+        rtoNs = clampRto(rtoNs * 2);
+        if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
+            if (retries > stack.synRetries) {
+                if (passive) {
+                    stack.dropEmbryonic(this);
+                } else {
+                    stack.counters.increment(TcpCounter.ATTEMPT_FAILS);
+                    terminate(softError != null ? softError : TcpError.TIMED_OUT, nowNs);
+                }
+                return;
+            }
+            retransmits++;
+            stack.counters.increment(TcpCounter.RETRANS_SEGS);
+            sndNxt = iss;
+            rttTiming = false;
+            sendSyn(nowNs);
+            return;
+        }
+        if (sndUna == sndMax) {
+            return;
+        }
+        if (retries > stack.maxRetries) {
+            terminate(TcpError.TIMED_OUT, nowNs);
+            return;
+        }
+        // RFC 5681 §3.1 eq. 4 via the algorithm; RFC 6582 §3.2 step 4 / RFC 6675 §5.1: leave recovery
+        cc.onRetransmissionTimeout(flightBytes(), nowNs);
+        inRecovery = false;
+        recover = sndMax;
+        dupAcks = 0;
+        scoreboard.clear(); // RFC 2018 §8: the receiver may have reneged
+        highRxt = sndUna;
+        rttTiming = false;
+        sndNxt = sndUna; // go back: everything from SND.UNA is sent again as the window allows
+        int length = Math.min(mss, Math.max(0, dataEnd() - sndUna));
+        sendData(sndUna, length, nowNs, true);
+        stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
+    }
+
+    void onDelayedAckTimer(long nowNs) {
+        if (state.isSynchronized() || state == TcpState.SYN_RECEIVED) {
+            stack.counters.increment(TcpCounter.DELAYED_ACKS);
+            sendAck(nowNs);
+        }
+    }
+
+    void armKeepAlive(long nowNs) {
+        if (keepAlive && state.isSynchronized() && state != TcpState.TIME_WAIT) {
+            stack.timers.schedule(keepAliveTimer, lastReceiveNs + keepIdleNs);
+        } else {
+            stack.timers.cancel(keepAliveTimer);
+        }
+    }
+
+    /** RFC 9293 §3.8.4, RFC 1122 §4.2.3.6: probe an idle connection; give up after keepCount probes. */
+    void onKeepAliveTimer(long nowNs) {
+        if (!keepAlive || !state.isSynchronized() || state == TcpState.TIME_WAIT) {
+            return;
+        }
+        long idleNs = nowNs - lastReceiveNs;
+        if (keepProbes == 0 && idleNs < keepIdleNs) {
+            stack.timers.schedule(keepAliveTimer, lastReceiveNs + keepIdleNs);
+            return;
+        }
+        if (keepProbes >= keepCount) {
+            terminate(TcpError.TIMED_OUT, nowNs);
+            return;
+        }
+        keepProbes++;
+        stack.counters.increment(TcpCounter.KEEPALIVE_PROBES);
+        emit(sndUna - 1, 0, TcpHeader.ACK, nowNs); // SEG.SEQ = SND.NXT - 1, no data (RFC 1122 §4.2.3.6)
+        stack.timers.schedule(keepAliveTimer, nowNs + keepIntervalNs);
+    }
+
+    void onWaitTimer(long nowNs) {
+        switch (state) {
+            case TIME_WAIT, FIN_WAIT_2 -> terminate(TcpError.NONE, nowNs);
+            default -> {
+                if (appClosed && lingerMs > 0) {
+                    abortWith(TcpError.CONNECTION_ABORTED, nowNs); // linger expired with data unsent
+                }
+            }
+        }
+    }
+
+    void enterTimeWait(long nowNs) {
+        setState(TcpState.TIME_WAIT);
+        stack.timers.cancel(retransmitTimer);
+        stack.timers.cancel(keepAliveTimer);
+        stack.timers.schedule(waitTimer, nowNs + 2 * stack.mslNs);
+        ackNow = true;
+        notifyClosed(TcpError.NONE);
+        stack.releaseBuffersForTimeWait(this);
+    }
+
+    // =================================================================== ending
+
+    /** Deletes the TCB (RFC 9293 "enter CLOSED, delete the TCB") and reports {@code reason}. */
+    void terminate(TcpError reason, long nowNs) {
+        if (Boolean.getBoolean("tcp.debug")) new Throwable("terminate " + state + " " + reason).printStackTrace();
+        if (state == TcpState.CLOSED) {
+            return;
+        }
+        if (reason != TcpError.NONE && error == TcpError.NONE) {
+            error = reason;
+        }
+        setState(TcpState.CLOSED);
+        stack.timers.cancel(retransmitTimer);
+        stack.timers.cancel(delayedAckTimer);
+        stack.timers.cancel(keepAliveTimer);
+        stack.timers.cancel(waitTimer);
+        stack.remove(this);
+        notifyClosed(reason);
+    }
+
+    private void notifyClosed(TcpError reason) {
+        if (closedNotified) {
+            return;
+        }
+        if (reason != TcpError.NONE && error == TcpError.NONE) {
+            error = reason;
+        }
+        if (handler != null) {
+            closedNotified = true;
+            deliverEvents();
+            handler.onClosed(this, reason);
+        } else if (!inAcceptQueue) {
+            closedNotified = true;
+        }
+    }
+
+    void abortWith(TcpError reason, long nowNs) {
+        if (state == TcpState.CLOSED) {
+            return;
+        }
+        // RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST> in synchronized states
+        if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {
+            stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndNxt, 0, false, nowNs);
+        }
+        if (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) {
+            stack.counters.increment(TcpCounter.ESTAB_RESETS);
+        }
+        terminate(reason, nowNs);
+    }
+
+    /** Runs the callbacks owed after processing; handlers may close or abort from inside. */
+    void deliverEvents() {
+        TcpHandler h = handler;
+        if (h == null) {
+            return;
+        }
+        if (connectedPending) {
+            connectedPending = false;
+            h.onConnected(this);
+        }
+        if (readablePending && rcvBuf != null && rcvBuf.length() > 0) {
+            readablePending = false;
+            h.onReadable(this);
+        }
+        if (peerClosedPending && rcvBuf != null && rcvBuf.length() == 0 || peerClosedPending && state == TcpState.CLOSED) {
+            peerClosedPending = false;
+            h.onPeerClosed(this);
+        }
+        if (writablePending && state.canSend()) {
+            writablePending = false;
+            h.onWritable(this);
+        }
+    }
+
+    // =================================================================== TcpConnection
+
+    @Override
+    public TcpState state() {
+        return state;
+    }
+
+    @Override
+    public TcpError error() {
+        return error;
+    }
+
+    @Override
+    public int localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public int localPort() {
+        return localPort;
+    }
+
+    @Override
+    public int remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public int remotePort() {
+        return remotePort;
+    }
+
+    @Override
+    public void setHandler(TcpHandler handler) {
+        this.handler = handler;
+        if (handler != null) {
+            if (rcvBuf != null && rcvBuf.length() > 0) {
+                readablePending = true;
+            }
+            deliverEvents();
+            if (state == TcpState.CLOSED && !closedNotified) {
+                closedNotified = true;
+                handler.onClosed(this, error);
+            }
+        }
+    }
+
+    @Override
+    public int send(MemorySegment src, long offset, int length) {
+        if (outputShut || !(state.canSend() || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)) {
+            return -1;
+        }
+        int n = sendBuf.append(src, offset, length);
+        if (n < length) {
+            writeBlocked = true;
+        }
+        if (n > 0 && state.canSend()) {
+            output(stack.nowNs());
+        }
+        return n;
+    }
+
+    @Override
+    public int send(PacketBuffer data) {
+        try {
+            return send(data.segment(), data.offset(), data.length());
+        } finally {
+            data.release();
+        }
+    }
+
+    @Override
+    public int writableBytes() {
+        if (sendBuf == null || outputShut) {
+            return 0;
+        }
+        int free = sendBuf.free();
+        if (free == 0) {
+            writeBlocked = true;
+        }
+        return free;
+    }
+
+    @Override
+    public int sendQueueBytes() {
+        return sendBuf == null ? 0 : sendBuf.length();
+    }
+
+    @Override
+    public int receive(MemorySegment dst, long offset, int max) {
+        if (rcvBuf == null) {
+            return -1;
+        }
+        int available = rcvBuf.length();
+        if (available == 0) {
+            if (finReceived || state == TcpState.CLOSED) {
+                eofDelivered = true;
+                return -1;
+            }
+            return 0;
+        }
+        int n = Math.min(available, max);
+        int before = Math.max(0, rcvAdvRight - rcvNxt);
+        rcvBuf.copyOut(0, dst, offset, n);
+        rcvBuf.discard(n);
+        if (state.isSynchronized() && state != TcpState.TIME_WAIT && !finReceived) {
+            // Window update when the window at least doubles and grows by an MSS (RFC 9293 §3.8.6.2.2)
+            int free = Math.min(rcvBuf.free(), rcvWindowLimit - rcvBuf.length());
+            if (free >= 2 * before + 0 && free - before >= rcvMss && free - before >= Math.min(rcvBuf.capacity() / 2,
+                    rcvMss)) {
+                long now = stack.nowNs();
+                sendAck(now);
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int readableBytes() {
+        return rcvBuf == null ? 0 : rcvBuf.length();
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (outputShut) {
+            return;
+        }
+        outputShut = true;
+        long now = stack.nowNs();
+        switch (state) {
+            case SYN_SENT -> terminate(TcpError.NONE, now);
+            case SYN_RECEIVED, ESTABLISHED -> {
+                finQueued = true;
+                setState(TcpState.FIN_WAIT_1);
+                output(now);
+            }
+            case CLOSE_WAIT -> {
+                finQueued = true;
+                setState(TcpState.LAST_ACK);
+                output(now);
+            }
+            default -> {
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (appClosed) {
+            return;
+        }
+        appClosed = true;
+        long now = stack.nowNs();
+        // RFC 2525 §2.17: closing with unread data resets; linger 0 aborts (SO_LINGER)
+        if (lingerMs == 0 || (rcvBuf != null && rcvBuf.length() > 0)) {
+            abortWith(TcpError.CONNECTION_ABORTED, now);
+            return;
+        }
+        if (state == TcpState.SYN_SENT) {
+            terminate(TcpError.NONE, now);
+            return;
+        }
+        shutdownOutput();
+        if (state == TcpState.FIN_WAIT_2) {
+            stack.timers.schedule(waitTimer, now + stack.finWait2TimeoutNs);
+        } else if (lingerMs > 0 && state != TcpState.CLOSED && state != TcpState.TIME_WAIT) {
+            stack.timers.schedule(waitTimer, now + lingerMs * 1_000_000L);
+        }
+    }
+
+    @Override
+    public void abort() {
+        appClosed = true;
+        abortWith(TcpError.CONNECTION_ABORTED, stack.nowNs());
+    }
+
+    @Override
+    public void setNoDelay(boolean noDelay) {
+        this.noDelay = noDelay;
+        if (noDelay && state.canSend()) {
+            output(stack.nowNs());
+        }
+    }
+
+    @Override
+    public void setKeepAlive(boolean enabled, int idleMs, int intervalMs, int count) {
+        keepAlive = enabled;
+        keepIdleNs = (idleMs > 0 ? idleMs : stack.keepIdleMs) * 1_000_000L;
+        keepIntervalNs = (intervalMs > 0 ? intervalMs : stack.keepIntervalMs) * 1_000_000L;
+        keepCount = count > 0 ? count : stack.keepCount;
+        armKeepAlive(stack.nowNs());
+    }
+
+    @Override
+    public void setLinger(int lingerMs) {
+        this.lingerMs = lingerMs;
+    }
+
+    @Override
+    public void setBufferSizes(int sendBytes, int receiveBytes) {
+        if (sendBytes > 0 && sendBuf != null && sendBytes != sendBuf.capacity() && sendBytes >= sendBuf.length()) {
+            ByteRing next = stack.ring(sendBytes);
+            copyRing(sendBuf, next);
+            stack.recycle(sendBuf);
+            sendBuf = next;
+        }
+        if (receiveBytes > 0 && rcvBuf != null && receiveBytes > rcvBuf.capacity() && ooo.count() == 0) {
+            // growing only: the window already advertised must stay covered (RFC 9293 §3.8.6)
+            ByteRing next = stack.ring(receiveBytes);
+            copyRing(rcvBuf, next);
+            stack.recycle(rcvBuf);
+            rcvBuf = next;
+            rcvWindowLimit = Math.max(rcvWindowLimit, Math.min(receiveBytes, rcvWindowLimit));
+        }
+    }
+
+    private static void copyRing(ByteRing from, ByteRing to) {
+        int length = from.length();
+        MemorySegment scratch = java.lang.foreign.Arena.ofAuto().allocate(Math.max(1, length));
+        from.copyOut(0, scratch, 0, length);
+        to.append(scratch, 0, length);
+    }
+
+    @Override
+    public boolean setCongestionControl(String name) {
+        if (!stack.hasCongestionControl(name)) {
+            return false;
+        }
+        ccName = name;
+        if (cc != null && !cc.name().equals(name)) {
+            CongestionControl next = stack.newCongestionControl(name, mss, stack.nowNs());
+            if (next != null) {
+                cc = next;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public TcpConnectionInfo info() {
+        return new TcpConnectionInfo(localAddress, localPort, remoteAddress, remotePort, state,
+                sendBuf == null ? 0 : sendBuf.length(), rcvBuf == null ? 0 : rcvBuf.length(),
+                cc == null ? 0 : cc.cwndBytes(), cc == null ? Long.MAX_VALUE : cc.ssthreshBytes(),
+                srttNs / 1000, rttvarNs / 1000, rtoNs / 1_000_000, retransmits, mss,
+                cc == null ? ccName : cc.name());
+    }
+
+    @Override
+    public String toString() {
+        return "Tcb[" + dev.netstack.ip.wire.Ipv4Address.format(localAddress) + ":" + localPort + " > "
+                + dev.netstack.ip.wire.Ipv4Address.format(remoteAddress) + ":" + remotePort + " " + state + "]";
+    }
+}

@@ -1,0 +1,1102 @@
+package dev.netstack.tcp.internal;
+
+import dev.netstack.ip.NetworkLayer;
+import dev.netstack.ip.ProtocolHandler;
+import dev.netstack.ip.wire.Ipv4Header;
+import dev.netstack.nic.Disposition;
+import dev.netstack.nic.PacketBuffer;
+import dev.netstack.runtime.Counters;
+import dev.netstack.runtime.Shard;
+import dev.netstack.runtime.TimerWheel;
+import dev.netstack.tcp.CongestionControl;
+import dev.netstack.tcp.CongestionControlFactory;
+import dev.netstack.tcp.TcpConnection;
+import dev.netstack.tcp.TcpConnectionInfo;
+import dev.netstack.tcp.TcpError;
+import dev.netstack.tcp.TcpException;
+import dev.netstack.tcp.TcpHandler;
+import dev.netstack.tcp.TcpLayer;
+import dev.netstack.tcp.TcpListener;
+import dev.netstack.tcp.TcpListenerHandler;
+import dev.netstack.tcp.TcpOptions;
+import dev.netstack.tcp.TcpState;
+import dev.netstack.tcp.wire.TcpHeader;
+import dev.netstack.tcp.wire.TcpOptionsView;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * TCP for a host: demultiplexing, listeners, the CLOSED and LISTEN states, SYN cookies, initial
+ * sequence numbers, segment emission, ICMP errors; per-connection processing is in {@link Tcb}.
+ *
+ * <p>Read first: RFC 9293 §3.10 (event processing; §3.10.7.1 CLOSED, §3.10.7.2 LISTEN), RFC 6528
+ * (ISN), RFC 4987 §3.6 (SYN cookies), RFC 6191 (reusing TIME_WAIT with timestamps), RFC 5961 §7
+ * (challenge ACK rate), RFC 1122 §4.2.3.9 and RFC 5927 (ICMP errors), RFC 1191 (PMTU).
+ *
+ * <pre>
+ *  ip ──receive(packet)──▶ validate (length, offset, checksum, options)
+ *                           │
+ *          ConnectionTable.find(4-tuple) ──▶ Tcb.arrives / synSentArrives ──▶ handler callbacks
+ *                           │ none
+ *          listener(port) ──▶ SYN: Tcb in SYN_RECEIVED, or a SYN cookie when the SYN queue is full
+ *                           │ none
+ *          RST (RFC 9293 §3.10.7.1)
+ * </pre>
+ *
+ * <p><b>Threads.</b> Everything but {@link #connections()}, the congestion control bindings and
+ * {@link #close()} runs on the shard thread; the data path allocates nothing.
+ */
+@Component(service = {ProtocolHandler.class, TcpLayer.class},
+        property = ProtocolHandler.IP_PROTOCOL_PROPERTY + "=6", configurationPid = "netstack.tcp", immediate = true)
+@Designate(ocd = TcpConfig.class)
+public final class TcpStack implements ProtocolHandler, TcpLayer {
+
+    private static final System.Logger LOG = System.getLogger(TcpStack.class.getName());
+    private static final ValueLayout.OfShort SHORT_BE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int EPHEMERAL_FIRST = 32_768;
+    private static final int EPHEMERAL_LAST = 60_999;
+    /** RFC 4987 §3.6 cookie MSS values (3 bits). */
+    private static final int[] COOKIE_MSS = {536, 1024, 1220, 1360, 1440, 1460, 4312, 8960};
+    private static final long COOKIE_PERIOD_NS = 64_000_000_000L;
+
+    final Shard shard;
+    final NetworkLayer network;
+    final TimerWheel timers;
+    final Counters counters = Counters.of("tcp", TcpCounter.class);
+    final SplittableRandom random;
+    private final SipHash isnHash;
+    private final SipHash cookieHash;
+    private final ConnectionTable table;
+    private final Listener[] listeners = new Listener[65_536];
+    private final Ipv4Header ip = new Ipv4Header();
+    private final TcpHeader in = new TcpHeader();
+    private final TcpHeader out = new TcpHeader();
+    private final SegmentView segment = new SegmentView();
+    private final Map<String, CongestionControlFactory> factories = new ConcurrentHashMap<>();
+    private final ArrayDeque<ByteRing> ringPool = new ArrayDeque<>();
+    private final List<Listener> listenerList = new ArrayList<>();
+
+    // configuration
+    final int sendBufferBytes;
+    final int receiveBufferBytes;
+    final int initialWindowBytes;
+    final int backlog;
+    final int synQueue;
+    final int maxConnections;
+    final long mslNs;
+    final long finWait2TimeoutNs;
+    final int keepIdleMs;
+    final int keepIntervalMs;
+    final int keepCount;
+    final long delayedAckNs;
+    final long rtoMinNs;
+    final long rtoMaxNs;
+    final long rtoInitialNs;
+    final int synRetries;
+    final int maxRetries;
+    final String defaultCc;
+    final int syncookies; // 0 never, 1 auto, 2 always
+    final int oooMaxRanges;
+    final boolean windowScaling;
+    final boolean timestamps;
+    final boolean sack;
+    private final long challengePerSecond;
+
+    private long challengeTokens;
+    private long challengeLastNs;
+    private int cookieTsOffset;
+    private volatile boolean stopped;
+
+    @Activate
+    @jakarta.inject.Inject
+    public TcpStack(TcpConfig config, @Reference Shard shard, @Reference NetworkLayer network) {
+        this(config, shard, network, new SecureRandom().nextLong());
+    }
+
+    /** For deterministic simulation: every secret and random choice derives from {@code seed}. */
+    public TcpStack(TcpConfig config, Shard shard, NetworkLayer network, long seed) {
+        this.shard = shard;
+        this.network = network;
+        this.timers = shard.timers();
+        this.random = new SplittableRandom(seed);
+        this.isnHash = new SipHash(random.nextLong(), random.nextLong());
+        this.cookieHash = new SipHash(random.nextLong(), random.nextLong());
+        this.cookieTsOffset = random.nextInt();
+        this.sendBufferBytes = (int) checked("send.buffer.bytes", config.send_buffer_bytes(), 4096, 1 << 30, 256 << 10);
+        this.receiveBufferBytes = (int) checked("receive.buffer.bytes", config.receive_buffer_bytes(), 4096, 1 << 30,
+                256 << 10);
+        this.initialWindowBytes = (int) checked("initial.receive.window.bytes", config.initial_receive_window_bytes(),
+                1024, 1 << 30, 64 << 10);
+        this.backlog = (int) checked("backlog", config.backlog(), 1, 65_535, 128);
+        this.synQueue = (int) checked("syn.queue", config.syn_queue(), 1, 1 << 20, 256);
+        this.maxConnections = (int) checked("max.connections", config.max_connections(), 1, 1 << 22, 16_384);
+        this.mslNs = checked("msl.ms", config.msl_ms(), 1, 600_000, 30_000) * 1_000_000L;
+        this.finWait2TimeoutNs = checked("fin.wait.2.timeout.ms", config.fin_wait_2_timeout_ms(), 1, 3_600_000, 60_000)
+                * 1_000_000L;
+        this.keepIdleMs = (int) checked("keepalive.idle.ms", config.keepalive_idle_ms(), 1, Integer.MAX_VALUE, 7_200_000);
+        this.keepIntervalMs = (int) checked("keepalive.interval.ms", config.keepalive_interval_ms(), 1,
+                Integer.MAX_VALUE, 75_000);
+        this.keepCount = (int) checked("keepalive.count", config.keepalive_count(), 1, 1000, 9);
+        this.delayedAckNs = checked("delayed.ack.ms", config.delayed_ack_ms(), 1, 499, 40) * 1_000_000L;
+        this.rtoMinNs = checked("rto.min.ms", config.rto_min_ms(), 1, 60_000, 200) * 1_000_000L;
+        this.rtoMaxNs = checked("rto.max.ms", config.rto_max_ms(), 1000, 3_600_000, 120_000) * 1_000_000L;
+        this.rtoInitialNs = checked("rto.initial.ms", config.rto_initial_ms(), 1, 60_000, 1000) * 1_000_000L;
+        this.synRetries = (int) checked("syn.retries", config.syn_retries(), 1, 100, 6);
+        this.maxRetries = (int) checked("retries", config.retries(), 1, 100, 15);
+        this.defaultCc = config.congestion_control() == null ? "cubic" : config.congestion_control().trim();
+        this.syncookies = switch (config.syncookies() == null ? "auto" : config.syncookies().trim()) {
+            case "never" -> 0;
+            case "always" -> 2;
+            case "auto" -> 1;
+            default -> {
+                LOG.log(Level.ERROR, "netstack.tcp syncookies = " + config.syncookies()
+                        + " is not one of auto, always, never (using auto)");
+                yield 1;
+            }
+        };
+        this.challengePerSecond = checked("challenge.ack.per.second", config.challenge_ack_per_second(), 1,
+                1_000_000, 1000);
+        this.oooMaxRanges = (int) checked("ooo.max.ranges", config.ooo_max_ranges(), 4, 1024, 32);
+        this.windowScaling = config.window_scaling();
+        this.timestamps = config.timestamps();
+        this.sack = config.sack();
+        this.table = new ConnectionTable(maxConnections);
+        this.challengeTokens = challengePerSecond;
+        this.challengeLastNs = shard.clock().nanoTime();
+    }
+
+    private static long checked(String name, long value, long min, long max, long fallback) {
+        if (value < min || value > max) {
+            LOG.log(Level.ERROR, "netstack.tcp " + name + " = " + value + " is out of range; set it between " + min
+                    + " and " + max + " (using " + fallback + ")");
+            return fallback;
+        }
+        return value;
+    }
+
+    /** The counters of scope {@code tcp} (RFC 4022 names, drop reasons). */
+    public Counters counters() {
+        return counters;
+    }
+
+    long nowNs() {
+        return shard.clock().nanoTime();
+    }
+
+    // ================================================================== congestion control
+
+    @Reference(service = CongestionControlFactory.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "unbindCongestionControl")
+    void bindCongestionControl(CongestionControlFactory factory, Map<String, Object> properties) {
+        Object name = properties.get(CongestionControlFactory.NAME_PROPERTY);
+        factories.put(name != null ? name.toString() : factory.name(), factory);
+    }
+
+    void unbindCongestionControl(CongestionControlFactory factory, Map<String, Object> properties) {
+        Object name = properties.get(CongestionControlFactory.NAME_PROPERTY);
+        factories.remove(name != null ? name.toString() : factory.name(), factory);
+    }
+
+    /** Installs an algorithm (embedded mode and tests); new connections may use it at once. */
+    public void addCongestionControl(CongestionControlFactory factory) {
+        factories.put(factory.name(), factory);
+    }
+
+    public void removeCongestionControl(String name) {
+        factories.remove(name);
+    }
+
+    boolean hasCongestionControl(String name) {
+        return name != null && (factories.containsKey(name) || BuiltinReno.NAME.equals(name));
+    }
+
+    /** The named algorithm, else the configured default, else any installed one, else built-in Reno. */
+    CongestionControl newCongestionControl(String name, int mss, long nowNs) {
+        CongestionControlFactory factory = name == null ? null : factories.get(name);
+        if (factory == null) {
+            factory = factories.get(defaultCc);
+        }
+        if (factory == null) {
+            for (CongestionControlFactory any : factories.values()) {
+                factory = any;
+                break;
+            }
+        }
+        if (factory == null) {
+            factory = BuiltinReno.FACTORY;
+        }
+        return factory.create(mss, nowNs);
+    }
+
+    @Override
+    public List<String> congestionControls() {
+        List<String> names = new ArrayList<>(factories.keySet());
+        if (names.isEmpty()) {
+            names.add(BuiltinReno.NAME);
+        }
+        return names;
+    }
+
+    // ================================================================== buffers
+
+    ByteRing ring(int bytes) {
+        if (bytes == sendBufferBytes || bytes == receiveBufferBytes) {
+            for (int i = ringPool.size(); i > 0; i--) {
+                ByteRing ring = ringPool.pollFirst();
+                if (ring.capacity() == bytes) {
+                    ring.clear();
+                    return ring;
+                }
+                ringPool.addLast(ring);
+            }
+        }
+        return new ByteRing(bytes);
+    }
+
+    void recycle(ByteRing ring) {
+        if (ring != null && ringPool.size() < 256
+                && (ring.capacity() == sendBufferBytes || ring.capacity() == receiveBufferBytes)) {
+            ring.clear();
+            ringPool.addFirst(ring);
+        }
+    }
+
+    // ================================================================== ISN and cookies
+
+    /** RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey), M a 4 µs clock. */
+    int isn(int localAddress, int localPort, int remoteAddress, int remotePort, long nowNs) {
+        long f = isnHash.hash(((long) localAddress << 32) | (remoteAddress & 0xFFFF_FFFFL),
+                ((long) localPort << 16) | remotePort, 0);
+        return (int) (nowNs / 4000) + (int) f;
+    }
+
+    private int cookieHash(int local, int localPort, int remote, int remotePort, int irs, long counter) {
+        return (int) cookieHash.hash(((long) local << 32) | (remote & 0xFFFF_FFFFL),
+                ((long) localPort << 16) | remotePort, ((long) irs << 32) | counter) & 0xFF_FFFF;
+    }
+
+    // ================================================================== receive
+
+    @Override
+    public Disposition receive(PacketBuffer packet, long nowNs) {
+        try {
+            return process(packet, nowNs);
+        } finally {
+            packet.release();
+        }
+    }
+
+    private Disposition process(PacketBuffer packet, long nowNs) {
+        counters.increment(TcpCounter.IN_SEGS);
+        MemorySegment bytes = packet.segment();
+        int length = packet.length();
+        int offset = packet.offset();
+        if (packet.networkOffset() < 0) {
+            counters.increment(TcpCounter.IN_ERRS);
+            return Disposition.MALFORMED;
+        }
+        ip.wrap(bytes, packet.networkOffset());
+        int source = ip.source();
+        int destination = ip.destination();
+        TcpHeader tcp = in.wrap(bytes, offset);
+        int check = tcp.checkLength(length);
+        if (check != TcpHeader.OK) {
+            counters.increment(TcpCounter.IN_ERRS);
+            counters.increment(check == TcpHeader.TRUNCATED ? TcpCounter.DROP_TRUNCATED : TcpCounter.DROP_BAD_OFFSET);
+            return Disposition.MALFORMED;
+        }
+        if (!packet.hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED) && !tcp.verifyChecksum(source, destination, length)) {
+            counters.increment(TcpCounter.IN_ERRS);
+            counters.increment(TcpCounter.DROP_BAD_CHECKSUM);
+            return Disposition.MALFORMED;
+        }
+        int headerLength = tcp.headerLength();
+        SegmentView s = segment;
+        if (!s.options.parse(bytes, tcp.optionsOffset(), headerLength - TcpHeader.MIN_LENGTH)) {
+            counters.increment(TcpCounter.IN_ERRS);
+            counters.increment(TcpCounter.DROP_BAD_OPTIONS);
+            return Disposition.MALFORMED;
+        }
+        s.segment = bytes;
+        s.source = source;
+        s.destination = destination;
+        s.sourcePort = tcp.sourcePort();
+        s.destinationPort = tcp.destinationPort();
+        s.seq = tcp.sequence();
+        s.ack = tcp.acknowledgment();
+        s.flags = tcp.flags();
+        s.window = tcp.window();
+        s.dataOffset = offset + headerLength;
+        s.dataLength = length - headerLength;
+        if (s.sourcePort == 0 || s.destinationPort == 0) {
+            counters.increment(TcpCounter.IN_ERRS);
+            return Disposition.MALFORMED;
+        }
+        if (stopped) {
+            return Disposition.PROTOCOL_UNREACHABLE;
+        }
+        Tcb tcb = table.find(destination, s.destinationPort, source, s.sourcePort);
+        if (tcb != null) {
+            if (tcb.state == TcpState.TIME_WAIT && (s.flags & (TcpHeader.SYN | TcpHeader.ACK | TcpHeader.RST))
+                    == TcpHeader.SYN) {
+                if (timeWaitReuse(tcb, s, nowNs)) {
+                    return Disposition.HANDLED;
+                }
+            }
+            if (tcb.state == TcpState.SYN_SENT) {
+                tcb.synSentArrives(s, nowNs);
+            } else {
+                tcb.arrives(s, nowNs);
+            }
+            if (!tcb.closedNotified) {
+                tcb.deliverEvents();
+            }
+            return Disposition.HANDLED;
+        }
+        Listener listener = findListener(destination, s.destinationPort);
+        if (listener != null) {
+            listenArrives(listener, s, nowNs);
+            return Disposition.HANDLED;
+        }
+        counters.increment(TcpCounter.DROP_NO_LISTENER);
+        closedArrives(s, nowNs);
+        return Disposition.PORT_UNREACHABLE;
+    }
+
+    /** RFC 9293 §3.10.7.1: no connection: answer everything but a RST with a RST. */
+    private void closedArrives(SegmentView s, long nowNs) {
+        if ((s.flags & TcpHeader.RST) != 0) {
+            return;
+        }
+        if ((s.flags & TcpHeader.ACK) == 0) {
+            int segLen = s.dataLength + ((s.flags & TcpHeader.SYN) != 0 ? 1 : 0) + ((s.flags & TcpHeader.FIN) != 0 ? 1 : 0);
+            sendReset(s.source, s.destination, s.destinationPort, s.sourcePort, 0, s.seq + segLen, true, nowNs);
+        } else {
+            sendReset(s.source, s.destination, s.destinationPort, s.sourcePort, s.ack, 0, false, nowNs);
+        }
+    }
+
+    /**
+     * RFC 6191 §2: a SYN for a connection in TIME_WAIT starts a new incarnation if its timestamp is
+     * newer than TS.Recent (or, without timestamps, its sequence number is above RCV.NXT, RFC 9293
+     * §3.10.7.4 / RFC 1122 §4.2.2.13). Otherwise the TIME_WAIT connection handles it (it ACKs).
+     */
+    private boolean timeWaitReuse(Tcb old, SegmentView s, long nowNs) {
+        boolean newer;
+        if (old.tsOk && s.options.hasTimestamp) {
+            newer = Tcb.lt(old.tsRecent, s.options.tsVal);
+        } else {
+            newer = Tcb.lt(old.rcvNxt, s.seq);
+        }
+        Listener listener = findListener(s.destination, s.destinationPort);
+        if (!newer || listener == null) {
+            return false;
+        }
+        int minimumIss = old.sndMax + 128_000; // the new ISN lies above the old sequence space
+        old.terminate(TcpError.NONE, nowNs);
+        counters.increment(TcpCounter.TIME_WAIT_REUSED);
+        Tcb fresh = synToListener(listener, s, nowNs, minimumIss);
+        return fresh != null || true;
+    }
+
+    /** RFC 9293 §3.10.7.2: LISTEN. */
+    private void listenArrives(Listener listener, SegmentView s, long nowNs) {
+        int flags = s.flags;
+        if ((flags & TcpHeader.RST) != 0) {
+            return; // first: an incoming RST is ignored
+        }
+        if ((flags & TcpHeader.ACK) != 0) {
+            // second: an ACK here is bad, unless it returns one of our SYN cookies (RFC 4987 §3.6)
+            if ((flags & TcpHeader.SYN) == 0 && syncookies != 0 && cookieAck(listener, s, nowNs)) {
+                return;
+            }
+            sendReset(s.source, s.destination, s.destinationPort, s.sourcePort, s.ack, 0, false, nowNs);
+            return;
+        }
+        if ((flags & TcpHeader.SYN) == 0) {
+            return; // fourth "other": drop
+        }
+        boolean queueFull = listener.synCount >= synQueue || listener.acceptQueue.size() >= listener.backlog;
+        if (syncookies == 2 || (queueFull && syncookies == 1)) {
+            sendCookie(s, nowNs);
+            return;
+        }
+        if (queueFull) {
+            counters.increment(TcpCounter.DROP_SYN_QUEUE_FULL);
+            return;
+        }
+        synToListener(listener, s, nowNs, 0);
+    }
+
+    /** A SYN at a listener: a new TCB in SYN_RECEIVED, SYN,ACK out (RFC 9293 §3.10.7.2 "third"). */
+    private Tcb synToListener(Listener listener, SegmentView s, long nowNs, int minimumIss) {
+        if (table.size() >= maxConnections) {
+            counters.increment(TcpCounter.DROP_CONNECTION_LIMIT);
+            return null;
+        }
+        Tcb tcb = newTcb(s.destination, s.destinationPort, s.source, s.sourcePort, listener.options);
+        tcb.passive = true;
+        tcb.listener = listener;
+        tcb.init(bufferSize(listener.options.sendBufferBytes(), sendBufferBytes),
+                bufferSize(listener.options.receiveBufferBytes(), receiveBufferBytes), nowNs);
+        tcb.iss = isn(s.destination, s.destinationPort, s.source, s.sourcePort, nowNs);
+        if (minimumIss != 0 && Tcb.lt(tcb.iss, minimumIss)) {
+            tcb.iss = minimumIss;
+        }
+        tcb.sndUna = tcb.iss;
+        tcb.sndNxt = tcb.iss;
+        tcb.sndMax = tcb.iss;
+        tcb.sndBase = tcb.iss + 1;
+        tcb.irs = s.seq;
+        tcb.rcvNxt = s.seq + 1;
+        tcb.rcvAdvRight = tcb.rcvNxt;
+        tcb.lastAckSent = tcb.rcvNxt;
+        tcb.wsOk = windowScaling;
+        tcb.tsOk = timestamps;
+        tcb.sackOk = sack;
+        tcb.applySynOptions(s, nowNs);
+        tcb.sndWnd = s.window;
+        tcb.maxSndWnd = s.window;
+        tcb.sndWl1 = s.seq;
+        tcb.sndWl2 = 0;
+        if (!table.add(tcb)) {
+            counters.increment(TcpCounter.DROP_CONNECTION_LIMIT);
+            return null;
+        }
+        tcb.inTable = true;
+        listener.synCount++;
+        tcb.counted = true;
+        tcb.setState(TcpState.SYN_RECEIVED);
+        tcb.retries = 0;
+        tcb.sendSynAck(nowNs);
+        return tcb;
+    }
+
+    private static int bufferSize(int requested, int fallback) {
+        return requested > 0 ? Math.max(1024, requested) : fallback;
+    }
+
+    private Tcb newTcb(int local, int localPort, int remote, int remotePort, TcpOptions options) {
+        Tcb tcb = new Tcb(this);
+        tcb.localAddress = local;
+        tcb.localPort = localPort;
+        tcb.remoteAddress = remote;
+        tcb.remotePort = remotePort;
+        tcb.noDelay = options.noDelay();
+        tcb.keepAlive = options.keepAlive();
+        tcb.keepIdleNs = (options.keepAliveIdleMs() > 0 ? options.keepAliveIdleMs() : keepIdleMs) * 1_000_000L;
+        tcb.keepIntervalNs = (options.keepAliveIntervalMs() > 0 ? options.keepAliveIntervalMs() : keepIntervalMs)
+                * 1_000_000L;
+        tcb.keepCount = options.keepAliveCount() > 0 ? options.keepAliveCount() : keepCount;
+        tcb.lingerMs = options.lingerMs();
+        tcb.ccName = options.congestionControl();
+        return tcb;
+    }
+
+    /** RFC 4987 §3.6: answer the SYN statelessly; the ISS encodes time, MSS and a keyed hash. */
+    private void sendCookie(SegmentView s, long nowNs) {
+        int peerMss = s.options.mss > 0 ? s.options.mss : 536;
+        int mssIndex = 0;
+        for (int i = COOKIE_MSS.length - 1; i >= 0; i--) {
+            if (COOKIE_MSS[i] <= peerMss) {
+                mssIndex = i;
+                break;
+            }
+        }
+        long counter = nowNs / COOKIE_PERIOD_NS;
+        int iss = (int) ((counter & 31) << 27) | (mssIndex << 24)
+                | cookieHash(s.destination, s.destinationPort, s.source, s.sourcePort, s.seq, counter);
+        counters.increment(TcpCounter.SYN_COOKIES_SENT);
+        // A transient TCB describes the SYN,ACK; it is never stored.
+        Tcb scratch = newTcb(s.destination, s.destinationPort, s.source, s.sourcePort, TcpOptions.defaults());
+        scratch.rcvBuf = null;
+        scratch.rcvNxt = s.seq + 1;
+        scratch.rcvAdvRight = scratch.rcvNxt;
+        scratch.rcvMss = Math.max(536, network.mtu(s.source) - 40);
+        scratch.wsOk = windowScaling && s.options.windowScale >= 0;
+        scratch.sackOk = sack && s.options.sackPermitted;
+        scratch.tsOk = timestamps && s.options.hasTimestamp;
+        scratch.tsRecent = s.options.tsVal;
+        int shift = 0;
+        while (scratch.wsOk && shift < 14 && (receiveBufferBytes >> shift) > 65_535) {
+            shift++;
+        }
+        scratch.rcvShift = shift;
+        // With timestamps our TSval carries the peer's window scale and SACK-permitted (as Linux does).
+        int encoded = (scratch.wsOk ? s.options.windowScale : 15) | (scratch.sackOk ? 16 : 0);
+        scratch.tsOffset = cookieTsOffset;
+        scratch.cookieTsLowBits = encoded;
+        scratch.cookieWindow = Math.min(65_535, Math.min(receiveBufferBytes, initialWindowBytes));
+        emitCookie(scratch, iss, nowNs);
+    }
+
+    /** An ACK at a listener: if it returns a valid cookie, the connection is ESTABLISHED at once. */
+    private boolean cookieAck(Listener listener, SegmentView s, long nowNs) {
+        int cookie = s.ack - 1;
+        int irs = s.seq - 1;
+        long now = nowNs / COOKIE_PERIOD_NS;
+        long sent = now - ((now - (cookie >>> 27)) & 31);
+        if (now - sent > 2) {
+            return false;
+        }
+        if ((cookie & 0xFF_FFFF) != cookieHash(s.destination, s.destinationPort, s.source, s.sourcePort, irs, sent)) {
+            counters.increment(TcpCounter.DROP_BAD_COOKIE);
+            return false;
+        }
+        if (table.size() >= maxConnections || listener.acceptQueue.size() >= listener.backlog) {
+            counters.increment(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
+            return true; // valid but no room: drop silently, the peer retransmits
+        }
+        counters.increment(TcpCounter.SYN_COOKIES_ACCEPTED);
+        Tcb tcb = newTcb(s.destination, s.destinationPort, s.source, s.sourcePort, listener.options);
+        tcb.passive = true;
+        tcb.listener = listener;
+        tcb.init(bufferSize(listener.options.sendBufferBytes(), sendBufferBytes),
+                bufferSize(listener.options.receiveBufferBytes(), receiveBufferBytes), nowNs);
+        tcb.iss = cookie;
+        tcb.sndUna = cookie + 1;
+        tcb.sndNxt = cookie + 1;
+        tcb.sndMax = cookie + 1;
+        tcb.sndBase = cookie + 1;
+        tcb.irs = irs;
+        tcb.rcvNxt = s.seq;
+        tcb.lastAckSent = s.seq;
+        tcb.peerMss = COOKIE_MSS[(cookie >>> 24) & 7];
+        tcb.sackOk = false;
+        tcb.wsOk = false;
+        tcb.tsOk = false;
+        if (s.options.hasTimestamp && timestamps) {
+            int low = s.options.tsEcr & 31;
+            tcb.tsOk = true;
+            tcb.tsOffset = cookieTsOffset;
+            tcb.tsRecent = s.options.tsVal;
+            tcb.tsRecentNs = nowNs;
+            if ((low & 15) != 15 && windowScaling) {
+                tcb.wsOk = true;
+                tcb.sndShift = low & 15;
+            }
+            tcb.sackOk = sack && (low & 16) != 0;
+        }
+        if (!tcb.wsOk) {
+            tcb.rcvShift = 0;
+            tcb.rcvWindowLimit = Math.min(tcb.rcvWindowLimit, 65_535);
+        } else {
+            int shift = 0;
+            while (shift < 14 && (receiveBufferBytes >> shift) > 65_535) {
+                shift++;
+            }
+            tcb.rcvShift = shift;
+        }
+        // the window we advertised in the cookie SYN,ACK (unscaled, as in every SYN)
+        tcb.rcvAdvRight = tcb.rcvNxt + Math.min(65_535, Math.min(receiveBufferBytes, initialWindowBytes));
+        tcb.updateMss();
+        tcb.sndWnd = (long) s.window << tcb.sndShift;
+        tcb.maxSndWnd = tcb.sndWnd;
+        tcb.sndWl1 = s.seq;
+        tcb.sndWl2 = s.ack;
+        if (!table.add(tcb)) {
+            return true;
+        }
+        tcb.inTable = true;
+        tcb.established(nowNs);
+        counters.increment(TcpCounter.PASSIVE_OPENS);
+        accepted(tcb);
+        // the ACK may carry data
+        if (s.dataLength > 0 || (s.flags & TcpHeader.FIN) != 0) {
+            tcb.arrives(s, nowNs);
+        }
+        return true;
+    }
+
+    // ================================================================== listeners and accept queue
+
+    private Listener findListener(int address, int port) {
+        Listener wildcard = null;
+        for (Listener l = listeners[port]; l != null; l = l.next) {
+            if (l.localAddress == address) {
+                return l;
+            }
+            if (l.localAddress == 0) {
+                wildcard = l;
+            }
+        }
+        return wildcard;
+    }
+
+    boolean admitToAcceptQueue(Tcb tcb) {
+        Listener listener = tcb.listener;
+        if (listener == null || !listener.open) {
+            return false;
+        }
+        if (listener.acceptQueue.size() >= listener.backlog) {
+            counters.increment(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
+            return false;
+        }
+        return true;
+    }
+
+    /** A passive open completed: into the accept queue; the listener's handler hears of it. */
+    void accepted(Tcb tcb) {
+        Listener listener = tcb.listener;
+        if (tcb.counted) {
+            listener.synCount--;
+            tcb.counted = false;
+        }
+        tcb.inAcceptQueue = true;
+        listener.acceptQueue.addLast(tcb);
+        if (listener.acceptQueue.size() == 1) {
+            listener.handler.onAcceptable(listener);
+        }
+    }
+
+    /** A half-open passive connection is forgotten without a word (RST in SYN_RECEIVED, SYN timeouts). */
+    void dropEmbryonic(Tcb tcb) {
+        tcb.closedNotified = true;
+        tcb.terminate(TcpError.NONE, nowNs());
+    }
+
+    /** Removes a TCB from every table; called once by {@link Tcb#terminate}. */
+    void remove(Tcb tcb) {
+        if (tcb.inTable) {
+            table.remove(tcb);
+            tcb.inTable = false;
+        }
+        if (tcb.counted && tcb.listener != null) {
+            tcb.listener.synCount--;
+            tcb.counted = false;
+        }
+        if (tcb.inAcceptQueue && tcb.listener != null) {
+            tcb.listener.acceptQueue.remove(tcb);
+            tcb.inAcceptQueue = false;
+        }
+        recycle(tcb.sendBuf);
+        tcb.sendBuf = null;
+        if (tcb.rcvBuf != null && tcb.rcvBuf.length() == 0) {
+            recycle(tcb.rcvBuf);
+            tcb.rcvBuf = null;
+        }
+    }
+
+    void releaseBuffersForTimeWait(Tcb tcb) {
+        // TIME_WAIT keeps only sequence state; the send buffer is empty (our FIN was acknowledged).
+        if (tcb.sendBuf != null && tcb.sendBuf.length() == 0) {
+            recycle(tcb.sendBuf);
+            tcb.sendBuf = null;
+        }
+    }
+
+    void closeListener(Listener listener, TcpError reason) {
+        listener.open = false;
+        Listener previous = null;
+        for (Listener l = listeners[listener.localPort]; l != null; l = l.next) {
+            if (l == listener) {
+                if (previous == null) {
+                    listeners[listener.localPort] = l.next;
+                } else {
+                    previous.next = l.next;
+                }
+                break;
+            }
+            previous = l;
+        }
+        listenerList.remove(listener);
+        long now = nowNs();
+        Tcb tcb;
+        while ((tcb = listener.acceptQueue.poll()) != null) {
+            tcb.inAcceptQueue = false;
+            tcb.abortWith(TcpError.CONNECTION_ABORTED, now);
+        }
+        listener.handler.onListenerClosed(listener, reason);
+    }
+
+    // ================================================================== TcpLayer
+
+    @Override
+    public TcpListener listen(int localAddress, int localPort, TcpOptions options, TcpListenerHandler handler) {
+        if (stopped) {
+            throw new TcpException(TcpError.PROTOCOL_STOPPED);
+        }
+        if (localPort <= 0 || localPort > 65_535 || handler == null) {
+            throw new TcpException(TcpError.INVALID_ARGUMENT, "port " + localPort);
+        }
+        for (Listener l = listeners[localPort]; l != null; l = l.next) {
+            if (l.localAddress == localAddress || l.localAddress == 0 || localAddress == 0) {
+                throw new TcpException(TcpError.ADDRESS_IN_USE, "port " + localPort);
+            }
+        }
+        TcpOptions o = options == null ? TcpOptions.defaults() : options;
+        Listener listener = new Listener(this, localAddress, localPort, o, handler,
+                o.backlog() > 0 ? o.backlog() : backlog);
+        listener.next = listeners[localPort];
+        listeners[localPort] = listener;
+        listenerList.add(listener);
+        return listener;
+    }
+
+    @Override
+    public TcpConnection connect(int remoteAddress, int remotePort, int localAddress, int localPort,
+            TcpOptions options, TcpHandler handler) {
+        if (stopped) {
+            throw new TcpException(TcpError.PROTOCOL_STOPPED);
+        }
+        if (remotePort <= 0 || remotePort > 65_535 || localPort < 0 || localPort > 65_535) {
+            throw new TcpException(TcpError.INVALID_ARGUMENT, "port out of range");
+        }
+        if (network.route(remoteAddress) == null) {
+            throw new TcpException(TcpError.NETWORK_UNREACHABLE);
+        }
+        int local = localAddress != 0 ? localAddress : network.sourceAddressFor(remoteAddress);
+        if (local == 0) {
+            throw new TcpException(TcpError.NETWORK_UNREACHABLE);
+        }
+        if (table.size() >= maxConnections) {
+            throw new TcpException(TcpError.CONNECTION_LIMIT);
+        }
+        TcpOptions o = options == null ? TcpOptions.defaults() : options;
+        int port = localPort;
+        if (port == 0) {
+            int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+            int start = random.nextInt(span);
+            for (int i = 0; i < span; i++) {
+                int candidate = EPHEMERAL_FIRST + (start + i) % span;
+                if (listeners[candidate] == null && table.find(local, candidate, remoteAddress, remotePort) == null) {
+                    port = candidate;
+                    break;
+                }
+            }
+            if (port == 0) {
+                throw new TcpException(TcpError.ADDRESS_NOT_AVAILABLE);
+            }
+        } else if (table.find(local, port, remoteAddress, remotePort) != null) {
+            throw new TcpException(TcpError.ADDRESS_IN_USE, "port " + port);
+        }
+        long now = nowNs();
+        Tcb tcb = newTcb(local, port, remoteAddress, remotePort, o);
+        tcb.handler = handler;
+        tcb.init(bufferSize(o.sendBufferBytes(), sendBufferBytes), bufferSize(o.receiveBufferBytes(),
+                receiveBufferBytes), now);
+        if (!table.add(tcb)) {
+            throw new TcpException(TcpError.CONNECTION_LIMIT);
+        }
+        tcb.inTable = true;
+        counters.increment(TcpCounter.ACTIVE_OPENS);
+        tcb.openActive(now);
+        return tcb;
+    }
+
+    @Override
+    public List<TcpConnectionInfo> connections() {
+        if (shard.inShard()) {
+            return snapshot();
+        }
+        CompletableFuture<List<TcpConnectionInfo>> result = new CompletableFuture<>();
+        if (!shard.execute(() -> result.complete(snapshot()))) {
+            return List.of();
+        }
+        try {
+            return result.get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private List<TcpConnectionInfo> snapshot() {
+        List<TcpConnectionInfo> list = new ArrayList<>();
+        for (Listener l : listenerList) {
+            list.add(new TcpConnectionInfo(l.localAddress, l.localPort, 0, 0, TcpState.LISTEN, 0,
+                    l.acceptQueue.size(), 0, 0, 0, 0, 0, 0, 0, null));
+        }
+        table.forEach(tcb -> list.add(tcb.info()));
+        return list;
+    }
+
+    /** Number of connections in the table (all states but LISTEN). */
+    public int connectionCount() {
+        return table.size();
+    }
+
+    // ================================================================== emission
+
+    /**
+     * Builds and sends one segment of {@code tcb}: header, options, data copied from the send ring
+     * at {@code seq}. Returns false if no buffer was free.
+     */
+    boolean emit(Tcb tcb, int seq, int length, int flags, long nowNs) {
+        PacketBuffer buffer = network.allocate(tcb.remoteAddress);
+        if (buffer == null) {
+            counters.increment(TcpCounter.DROP_NO_BUFFER);
+            return false;
+        }
+        boolean syn = (flags & TcpHeader.SYN) != 0;
+        if (tcb.state != TcpState.SYN_SENT || !syn) {
+            flags |= TcpHeader.ACK;
+        }
+        int optionBytes;
+        int sackBlocks = 0;
+        if (syn) {
+            optionBytes = 4 + (tcb.wsOk ? 4 : 0) + (tcb.tsOk ? 12 : 0) + (tcb.sackOk ? 4 : 0);
+        } else {
+            optionBytes = tcb.tsOk ? 12 : 0;
+            if (tcb.sackOk && tcb.ooo != null && tcb.ooo.count() > 0) {
+                // the blocks must not push a data segment past the path MTU (MSS excludes only TS)
+                sackBlocks = Math.min(Math.min(tcb.ooo.count(), tcb.tsOk ? 3 : 4), (tcb.mss - length - 4) / 8);
+                if (sackBlocks > 0) {
+                    optionBytes += 4 + 8 * sackBlocks;
+                } else {
+                    sackBlocks = 0;
+                }
+            }
+        }
+        int headerLength = TcpHeader.MIN_LENGTH + optionBytes;
+        if (buffer.tailroom() < headerLength + length) {
+            length = Math.max(0, buffer.tailroom() - headerLength);
+        }
+        int at = buffer.append(headerLength + length);
+        MemorySegment bytes = buffer.segment();
+        int ackNumber = (flags & TcpHeader.ACK) != 0 ? tcb.rcvNxt : 0;
+        int window = tcb.rcvBuf == null ? 0 : tcb.windowField(syn);
+        TcpHeader h = out.wrap(bytes, at);
+        h.sourcePort(tcb.localPort).destinationPort(tcb.remotePort).sequence(seq).acknowledgment(ackNumber)
+                .headerLength(headerLength).flags(flags).window(window).checksum(0).urgentPointer(0);
+        long o = at + TcpHeader.MIN_LENGTH;
+        int tsVal = (int) (nowNs / 1_000_000L) + tcb.tsOffset;
+        if (syn) {
+            o = TcpOptionsView.writeMss(bytes, o, tcb.rcvMss);
+            if (tcb.wsOk) {
+                o = TcpOptionsView.writeWindowScale(bytes, o, tcb.rcvShift);
+            }
+            if (tcb.sackOk) {
+                o = TcpOptionsView.writeSackPermitted(bytes, o);
+            }
+            if (tcb.tsOk) {
+                o = TcpOptionsView.writeTimestamp(bytes, o, tsVal, (flags & TcpHeader.ACK) != 0 ? tcb.tsRecent : 0);
+            }
+        } else {
+            if (tcb.tsOk) {
+                o = TcpOptionsView.writeTimestamp(bytes, o, tsVal, tcb.tsRecent);
+            }
+            if (sackBlocks > 0) {
+                o = writeSackBlocks(tcb, bytes, o, sackBlocks);
+            }
+        }
+        if (length > 0) {
+            tcb.sendBuf.copyOut(seq - tcb.sndBase, bytes, at + headerLength, length);
+        }
+        h.fillChecksum(tcb.localAddress, tcb.remoteAddress, headerLength + length);
+        buffer.setTransportOffset(at);
+        counters.increment(TcpCounter.OUT_SEGS);
+        if ((flags & TcpHeader.ACK) != 0) {
+            tcb.ackSent();
+        }
+        network.send(tcb.localAddress, tcb.remoteAddress, Ipv4Header.PROTOCOL_TCP, NetworkLayer.FLAG_DONT_FRAGMENT,
+                buffer, nowNs);
+        return true;
+    }
+
+    /** RFC 2018 §4: the block holding the most recent segment first, then the others. */
+    private long writeSackBlocks(Tcb tcb, MemorySegment bytes, long o, int blocks) {
+        int[] edges = sackEdges;
+        int n = 0;
+        int recent = -1;
+        for (int i = 0; i < tcb.ooo.count(); i++) {
+            if (Tcb.le(tcb.ooo.left(i), tcb.oooRecentLeft) && Tcb.le(tcb.oooRecentRight, tcb.ooo.right(i))) {
+                recent = i;
+                edges[0] = tcb.ooo.left(i);
+                edges[1] = tcb.ooo.right(i);
+                n = 1;
+                break;
+            }
+        }
+        for (int i = 0; i < tcb.ooo.count() && n < blocks; i++) {
+            if (i != recent) {
+                edges[2 * n] = tcb.ooo.left(i);
+                edges[2 * n + 1] = tcb.ooo.right(i);
+                n++;
+            }
+        }
+        return TcpOptionsView.writeSack(bytes, o, edges, n);
+    }
+
+    private final int[] sackEdges = new int[8];
+
+    private void emitCookie(Tcb scratch, int iss, long nowNs) {
+        PacketBuffer buffer = network.allocate(scratch.remoteAddress);
+        if (buffer == null) {
+            counters.increment(TcpCounter.DROP_NO_BUFFER);
+            return;
+        }
+        int optionBytes = 4 + (scratch.wsOk ? 4 : 0) + (scratch.tsOk ? 12 : 0) + (scratch.sackOk ? 4 : 0);
+        int headerLength = TcpHeader.MIN_LENGTH + optionBytes;
+        int at = buffer.append(headerLength);
+        MemorySegment bytes = buffer.segment();
+        TcpHeader h = out.wrap(bytes, at);
+        h.sourcePort(scratch.localPort).destinationPort(scratch.remotePort).sequence(iss)
+                .acknowledgment(scratch.rcvNxt).headerLength(headerLength).flags(TcpHeader.SYN | TcpHeader.ACK)
+                .window(scratch.cookieWindow).checksum(0).urgentPointer(0);
+        long o = TcpOptionsView.writeMss(bytes, at + TcpHeader.MIN_LENGTH, scratch.rcvMss);
+        if (scratch.wsOk) {
+            o = TcpOptionsView.writeWindowScale(bytes, o, scratch.rcvShift);
+        }
+        if (scratch.sackOk) {
+            o = TcpOptionsView.writeSackPermitted(bytes, o);
+        }
+        if (scratch.tsOk) {
+            int tsVal = (((int) (nowNs / 1_000_000L) + scratch.tsOffset) & ~31) | scratch.cookieTsLowBits;
+            TcpOptionsView.writeTimestamp(bytes, o, tsVal, scratch.tsRecent);
+        }
+        h.fillChecksum(scratch.localAddress, scratch.remoteAddress, headerLength);
+        buffer.setTransportOffset(at);
+        counters.increment(TcpCounter.OUT_SEGS);
+        network.send(scratch.localAddress, scratch.remoteAddress, Ipv4Header.PROTOCOL_TCP,
+                NetworkLayer.FLAG_DONT_FRAGMENT, buffer, nowNs);
+    }
+
+    /** A bare RST (or RST,ACK) from {@code local} to {@code remote}. */
+    void sendReset(int remote, int local, int localPort, int remotePort, int seq, int ack, boolean withAck,
+            long nowNs) {
+        PacketBuffer buffer = network.allocate(remote);
+        if (buffer == null) {
+            counters.increment(TcpCounter.DROP_NO_BUFFER);
+            return;
+        }
+        int at = buffer.append(TcpHeader.MIN_LENGTH);
+        TcpHeader h = out.wrap(buffer.segment(), at);
+        h.sourcePort(localPort).destinationPort(remotePort).sequence(seq).acknowledgment(withAck ? ack : 0)
+                .headerLength(TcpHeader.MIN_LENGTH).flags(TcpHeader.RST | (withAck ? TcpHeader.ACK : 0)).window(0)
+                .checksum(0).urgentPointer(0);
+        h.fillChecksum(local, remote, TcpHeader.MIN_LENGTH);
+        buffer.setTransportOffset(at);
+        counters.increment(TcpCounter.OUT_SEGS);
+        counters.increment(TcpCounter.OUT_RSTS);
+        network.send(local, remote, Ipv4Header.PROTOCOL_TCP, 0, buffer, nowNs);
+    }
+
+    /** RFC 5961 §3.2, §4.2, §5.2, with the rate limit of §7 (a token bucket for the stack). */
+    void challengeAck(Tcb tcb, long nowNs) {
+        long elapsed = nowNs - challengeLastNs;
+        if (elapsed > 0) {
+            long refill = elapsed * challengePerSecond / 1_000_000_000L;
+            if (refill > 0) {
+                challengeTokens = Math.min(challengePerSecond, challengeTokens + refill);
+                challengeLastNs = nowNs;
+            }
+        }
+        if (challengeTokens <= 0) {
+            counters.increment(TcpCounter.CHALLENGE_ACKS_SUPPRESSED);
+            return;
+        }
+        challengeTokens--;
+        counters.increment(TcpCounter.CHALLENGE_ACKS);
+        tcb.sendAck(nowNs);
+    }
+
+    // ================================================================== ICMP
+
+    @Override
+    public void icmpErrorReceived(int type, int code, PacketBuffer packet, long nowNs) {
+        if (stopped || packet.transportOffset() < 0 || packet.end() - packet.transportOffset() < 8) {
+            return;
+        }
+        MemorySegment bytes = packet.segment();
+        Ipv4Header quoted = ip.wrap(bytes, packet.offset());
+        int local = quoted.source();
+        int remote = quoted.destination();
+        TcpHeader q = in.wrap(bytes, packet.transportOffset());
+        Tcb tcb = table.find(local, q.sourcePort(), remote, q.destinationPort());
+        if (tcb == null) {
+            return;
+        }
+        int seq = q.sequence();
+        // RFC 5927 §4.1: only errors quoting a sequence number in flight are believed
+        if (Tcb.lt(seq, tcb.sndUna) || !Tcb.lt(seq, tcb.sndMax) && seq != tcb.sndUna) {
+            return;
+        }
+        if (type != 3) {
+            return; // time exceeded, parameter problem, source quench: soft errors (RFC 1122 §4.2.3.9)
+        }
+        if (code == 4) {
+            // RFC 1191 §4: fragmentation needed: the next-hop MTU is in the ICMP header's last 2 bytes
+            int mtu = packet.offset() >= 2 ? bytes.get(SHORT_BE, packet.offset() - 2) & 0xFFFF : 0;
+            if (mtu < 68) {
+                mtu = 576; // RFC 1191 §5: an old router; fall to a plateau
+            }
+            if (tcb.pmtuBytes == 0 || mtu < tcb.pmtuBytes) {
+                tcb.pmtuBytes = Math.max(mtu, 296);
+                counters.increment(TcpCounter.PMTU_UPDATES);
+                tcb.updateMss();
+                if (tcb.state.isSynchronized()) {
+                    tcb.sndNxt = tcb.sndUna; // resend what was dropped, in smaller segments
+                    tcb.output(nowNs);
+                }
+            }
+            return;
+        }
+        if ((code == 2 || code == 3) && (tcb.state == TcpState.SYN_SENT
+                || tcb.state == TcpState.SYN_RECEIVED && !tcb.passive)) {
+            // RFC 1122 §4.2.3.9: protocol or port unreachable is a hard error: connection refused
+            counters.increment(TcpCounter.ICMP_ABORTS);
+            counters.increment(TcpCounter.ATTEMPT_FAILS);
+            tcb.terminate(TcpError.CONNECTION_REFUSED, nowNs);
+            return;
+        }
+        if (tcb.state == TcpState.SYN_SENT && (code == 0 || code == 1)) {
+            tcb.softError = code == 0 ? TcpError.NETWORK_UNREACHABLE : TcpError.HOST_UNREACHABLE;
+        }
+    }
+
+    // ================================================================== hot swap
+
+    /**
+     * Deactivation: every connection is reset (RST to the peer) and reports
+     * {@link TcpError#PROTOCOL_STOPPED}; listeners close with the same reason.
+     */
+    @Deactivate
+    public void close() {
+        stopped = true;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Runnable teardown = () -> {
+            try {
+                long now = nowNs();
+                for (Listener l : new ArrayList<>(listenerList)) {
+                    closeListener(l, TcpError.PROTOCOL_STOPPED);
+                }
+                table.forEach(tcb -> {
+                    if (tcb.state == TcpState.TIME_WAIT) {
+                        tcb.terminate(TcpError.NONE, now);
+                    } else {
+                        tcb.abortWith(TcpError.PROTOCOL_STOPPED, now);
+                    }
+                });
+            } finally {
+                done.complete(null);
+            }
+        };
+        if (shard.inShard() || !shard.execute(teardown)) {
+            teardown.run();
+        } else {
+            try {
+                done.get(2, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "TCP: the shard did not reset the connections in time; stopping anyway");
+            }
+        }
+    }
+}
