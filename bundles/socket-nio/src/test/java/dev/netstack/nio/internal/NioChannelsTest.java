@@ -101,36 +101,30 @@ class NioChannelsTest {
         assertEquals(true, client.getOption(StandardSocketOptions.TCP_NODELAY));
         byte[] data = new byte[200_000];
         new Random(seed).nextBytes(data);
-        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-            try {
-                // Gather write: a heap buffer and a direct one.
-                ByteBuffer first = ByteBuffer.wrap(data, 0, 100_000);
-                ByteBuffer second = ByteBuffer.allocateDirect(100_000).put(data, 100_000, 100_000).flip();
-                ByteBuffer[] srcs = {first, second};
-                while (second.hasRemaining()) {
-                    client.write(srcs);
-                }
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
         byte[] got = new byte[data.length];
         int have = 0;
-        while (have < got.length) {
-            // Scatter read into two buffers.
-            ByteBuffer x = ByteBuffer.allocate(Math.min(1000, got.length - have));
-            ByteBuffer y = ByteBuffer.allocateDirect(3000);
-            long n = client.read(new ByteBuffer[] {x, y});
-            assertTrue(n > 0);
-            x.flip();
-            y.flip();
-            int nx = x.remaining();
-            x.get(got, have, nx);
-            int ny = Math.min(y.remaining(), got.length - have - nx);
-            y.get(got, have + nx, ny);
-            have += nx + ny;
+        for (int off = 0; off < data.length; off += 10_000) {
+            // Gather write: a heap buffer and a direct one.
+            ByteBuffer first = ByteBuffer.wrap(data, off, 4_000);
+            ByteBuffer second = ByteBuffer.allocateDirect(6_000).put(data, off + 4_000, 6_000).flip();
+            ByteBuffer[] srcs = {first, second};
+            while (second.hasRemaining()) {
+                client.write(srcs);
+            }
+            while (have < off + 10_000) {
+                // Scatter read into a heap and a direct buffer.
+                ByteBuffer x = ByteBuffer.allocate(Math.min(1000, off + 10_000 - have));
+                ByteBuffer y = ByteBuffer.allocateDirect(off + 10_000 - have - x.capacity());
+                long n = client.read(new ByteBuffer[] {x, y});
+                assertTrue(n > 0);
+                x.flip();
+                y.flip();
+                int nx = x.remaining();
+                x.get(got, have, nx);
+                y.get(got, have + nx, y.remaining());
+                have += nx + y.limit();
+            }
         }
-        writer.join();
         assertArrayEquals(data, got);
         client.close();
         assertFalse(client.isOpen());
