@@ -23,6 +23,8 @@ public enum SocketError {
     ALREADY_CONNECTED(106, "the socket is already connected"),
     /** EALREADY: a non-blocking connect is in progress. */
     CONNECT_IN_PROGRESS(114, "a connect is already in progress: wait for finishConnect"),
+    /** EINTR: the waiting thread was interrupted. */
+    INTERRUPTED(4, "interrupted while waiting"),
     /** EAGAIN/EWOULDBLOCK: a non-blocking call could not proceed now. */
     WOULD_BLOCK(11, "the operation would block: retry when the socket is ready"),
     /** EBADF: the socket was closed by this application. */

@@ -8,7 +8,6 @@ import dev.netstack.socket.SocketSelector;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -268,9 +267,5 @@ final class StackSelector implements SocketSelector {
                 selector.keys.remove(this);
             }
         }
-    }
-
-    static List<SocketKey> none() {
-        return Collections.emptyList();
     }
 }

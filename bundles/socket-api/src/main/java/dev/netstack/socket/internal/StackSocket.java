@@ -165,8 +165,15 @@ abstract class StackSocket {
         return ms <= 0 ? 0 : System.nanoTime() + ms * 1_000_000L;
     }
 
-    /** Parks until unparked or the deadline (0 = none); false if the deadline has passed. */
+    /**
+     * Parks until unparked or the deadline (0 = none); false if the deadline has passed.
+     *
+     * @throws SocketException INTERRUPTED if the thread is interrupted (its flag stays set)
+     */
     static boolean park(Object blocker, long deadlineNs) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw new SocketException(SocketError.INTERRUPTED);
+        }
         if (deadlineNs == 0) {
             LockSupport.park(blocker);
             return true;

@@ -889,15 +889,19 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
         PacketBuffer b;
         while ((b = zcSend.peek()) != null) {
-            if (!dead && c.writableBytes() < b.length()) {
-                break;
+            if (!dead) {
+                // Copy what fits into the send buffer, as TcpConnection.send(PacketBuffer) would, but
+                // keep the rest: a send accepting less than offered is what makes onWritable follow.
+                int n = c.send(b.segment(), b.offset(), b.length());
+                if (n > 0) {
+                    b.advance(n);
+                }
+                if (n >= 0 && b.length() > 0) {
+                    break;
+                }
             }
             zcSend.poll();
-            if (dead) {
-                b.release();
-            } else {
-                c.send(b); // takes ownership
-            }
+            b.release();
             freed = true;
         }
         if (tx.readable() == 0 && zcSend.size() == 0 && !dead) {

@@ -136,6 +136,30 @@ class TcpStreamSocketTest {
     }
 
     @Test
+    void bulkZeroCopySendHandsSeveralBuffersOverInOneCall() {
+        StreamSocket server = listen(7010);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7010);
+        StreamSocket peer = server.accept();
+        byte[] expected = new byte[4 * 1000];
+        dev.netstack.nic.PacketBuffer[] batch = new dev.netstack.nic.PacketBuffer[4];
+        for (int i = 0; i < 4; i++) {
+            batch[i] = client.allocate();
+            byte[] part = random(10 + i, 1000);
+            System.arraycopy(part, 0, expected, i * 1000, 1000);
+            java.lang.foreign.MemorySegment.copy(part, 0, batch[i].segment(), java.lang.foreign.ValueLayout.JAVA_BYTE,
+                    batch[i].offset(), 1000);
+            batch[i].append(1000);
+        }
+        client.send(batch, 4);
+        assertNull(batch[0], "ownership moved to the stack");
+        assertArrayEquals(expected, readFully(peer, expected.length));
+        client.close();
+        peer.close();
+        server.close();
+    }
+
+    @Test
     void nonBlockingConnectCompletesThroughFinishConnectAndOpConnect() {
         StreamSocket server = listen(7002);
         server.setBlocking(false);

@@ -37,7 +37,6 @@ import java.lang.foreign.MemorySegment;
 final class Tcb implements TcpConnection {
 
     static final int DUP_THRESH = 3;
-    static final boolean DEBUG = Boolean.getBoolean("tcp.debug");
     /** Segments ACKed at once after the handshake or after idle (quick ACK while the peer slow-starts). */
     static final int QUICK_ACKS = 16;
     /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
@@ -195,11 +194,6 @@ final class Tcb implements TcpConnection {
 
     int dataEnd() {
         return sndBase + sendBuf.length();
-    }
-
-    /** Whether our FIN has been sent (and not rewound by an RTO). */
-    boolean finSent() {
-        return finQueued && lt(dataEnd(), sndNxt);
     }
 
     boolean finAcked() {
@@ -471,6 +465,14 @@ final class Tcb implements TcpConnection {
             tsRecentNs = nowNs;
         }
 
+        if (tsOk && s.options.hasTimestamp && s.options.tsEcr != 0 && s.dataLength > 0) {
+            // RFC 7323 §4 RTTM seen from the receiver: our echoed clock gives the round trip for auto-tuning
+            long sample = ((int) (nowNs / 1_000_000L) + tsOffset - s.options.tsEcr) * 1_000_000L;
+            if (sample >= 0 && sample < 60_000_000_000L) {
+                rcvRttNs = rcvRttNs == 0 ? Math.max(sample, 1_000_000L) : (7 * rcvRttNs + Math.max(sample, 1_000_000L)) / 8;
+            }
+        }
+
         // fourth: check the SYN bit (RFC 5961 §4.2: challenge ACK in every synchronized state)
         if ((flags & TcpHeader.SYN) != 0) {
             if (state == TcpState.SYN_RECEIVED && passive && s.seq == irs) {
@@ -578,7 +580,7 @@ final class Tcb implements TcpConnection {
             if (appClosed) {
                 // RFC 9293 §3.10.7.4 / RFC 2525 §2.17: data nobody will read: reset.
                 stack.counters.increment(TcpCounter.DROP_AFTER_CLOSE);
-                stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndNxt, 0, false, nowNs);
+                stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndMax, 0, false, nowNs);
                 terminate(TcpError.CONNECTION_ABORTED, nowNs);
                 return;
             }
@@ -659,7 +661,7 @@ final class Tcb implements TcpConnection {
                 quickAcks--;
                 ackNow = true;
             }
-            autoTune();
+            autoTune(length, nowNs);
             if (!ackNow && !delayedAckTimer.isScheduled()) {
                 stack.timers.schedule(delayedAckTimer, nowNs + stack.delayedAckNs);
             }
@@ -675,12 +677,24 @@ final class Tcb implements TcpConnection {
         }
     }
 
-    /** Receive window auto-tuning: a sender that fills the window while the application keeps up gets more. */
-    private void autoTune() {
-        int advertised = rcvAdvRight - rcvNxt;
-        if (rcvWindowLimit < rcvBuf.capacity() && advertised < rcvWindowLimit / 4
-                && rcvBuf.length() < rcvWindowLimit / 2) {
-            rcvWindowLimit = (int) Math.min(rcvBuf.capacity(), 2L * rcvWindowLimit);
+    long rcvEpochStartNs;
+    long rcvEpochBytes;
+    long rcvRttNs;
+
+    /**
+     * Receive window auto-tuning (after Linux's dynamic right-sizing): once per receiver-side RTT
+     * (from timestamps, else our SRTT, else 100 ms) the window limit doubles when the peer
+     * delivered at least half of it in that time, up to the receive buffer.
+     */
+    private void autoTune(int length, long nowNs) {
+        rcvEpochBytes += length;
+        long epochNs = rcvRttNs > 0 ? rcvRttNs : srttNs > 0 ? srttNs : 100_000_000L;
+        if (nowNs - rcvEpochStartNs >= epochNs) {
+            if (rcvEpochBytes >= rcvWindowLimit / 2 && rcvWindowLimit < rcvBuf.capacity()) {
+                rcvWindowLimit = (int) Math.min(rcvBuf.capacity(), Math.max(2L * rcvWindowLimit, 2 * rcvEpochBytes));
+            }
+            rcvEpochBytes = 0;
+            rcvEpochStartNs = nowNs;
         }
     }
 
@@ -994,9 +1008,14 @@ final class Tcb implements TcpConnection {
                 return false;
             }
         }
+        if (!retransmission && sndUna == sndMax && lastSendNs != 0 && nowNs - lastSendNs > rtoNs && cc != null) {
+            cc.onIdleRestart(nowNs); // RFC 5681 §4.1: idle for more than an RTO: restart window
+        }
         sendData(sndNxt, length, nowNs, retransmission);
         return true;
     }
+
+    long lastSendNs;
 
     private void armPersist(long nowNs) {
         if (sndUna == sndMax && !retransmitTimer.isScheduled()) {
@@ -1022,6 +1041,7 @@ final class Tcb implements TcpConnection {
             }
             return;
         }
+        lastSendNs = nowNs;
         int end = seq + length + (fin ? 1 : 0);
         if (retransmission || lt(seq, sndMax)) {
             retransmits++;
@@ -1046,8 +1066,12 @@ final class Tcb implements TcpConnection {
         }
     }
 
+    /**
+     * A pure ACK carries the highest sequence number sent: after an RTO SND.NXT goes back to
+     * SND.UNA, and a zero-length segment below the peer's RCV.NXT would fail its acceptability test.
+     */
     void sendAck(long nowNs) {
-        emit(sndNxt, 0, TcpHeader.ACK, nowNs);
+        emit(sndMax, 0, TcpHeader.ACK, nowNs);
     }
 
     private boolean emitData(int seq, int length, int flags, long nowNs) {
@@ -1111,12 +1135,6 @@ final class Tcb implements TcpConnection {
         }
         stack.counters.increment(TcpCounter.TIMEOUTS);
         retries++;
-        if (DEBUG && retries > 2) {
-            System.out.println("RTO " + this + " t=" + nowNs / 1_000_000 + " una=" + (sndUna - iss) + " nxt=" + (sndNxt - iss)
-                    + " max=" + (sndMax - iss) + " end=" + (dataEnd() - iss) + " wnd=" + sndWnd + " rec=" + inRecovery
-                    + " cwnd=" + (cc == null ? -1 : cc.cwndBytes()) + " sb=" + scoreboard.count() + " rcvNxt=" + (rcvNxt - irs)
-                    + " adv=" + (rcvAdvRight - rcvNxt) + " rcvLen=" + rcvBuf.length() + " ooo=" + ooo.count() + " ts=" + tsOk);
-        }
         // RFC 6298 §5.5: back off
         rtoNs = clampRto(rtoNs * 2);
         if (state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED) {
@@ -1217,7 +1235,6 @@ final class Tcb implements TcpConnection {
 
     /** Deletes the TCB (RFC 9293 "enter CLOSED, delete the TCB") and reports {@code reason}. */
     void terminate(TcpError reason, long nowNs) {
-        if (Boolean.getBoolean("tcp.debug")) new Throwable("terminate " + state + " " + reason).printStackTrace();
         if (state == TcpState.CLOSED) {
             return;
         }
@@ -1243,7 +1260,10 @@ final class Tcb implements TcpConnection {
         if (handler != null) {
             closedNotified = true;
             deliverEvents();
-            handler.onClosed(this, reason);
+            if (!closedDelivered) {
+                closedDelivered = true;
+                handler.onClosed(this, reason);
+            }
         } else if (!inAcceptQueue) {
             closedNotified = true;
         }
@@ -1255,7 +1275,7 @@ final class Tcb implements TcpConnection {
         }
         // RFC 9293 §3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST> in synchronized states
         if (state != TcpState.SYN_SENT && state != TcpState.TIME_WAIT) {
-            stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndNxt, 0, false, nowNs);
+            stack.sendReset(remoteAddress, localAddress, localPort, remotePort, sndMax, 0, false, nowNs);
         }
         if (state == TcpState.ESTABLISHED || state == TcpState.CLOSE_WAIT) {
             stack.counters.increment(TcpCounter.ESTAB_RESETS);
@@ -1266,26 +1286,29 @@ final class Tcb implements TcpConnection {
     /** Runs the callbacks owed after processing; handlers may close or abort from inside. */
     void deliverEvents() {
         TcpHandler h = handler;
-        if (h == null) {
+        if (h == null || closedDelivered) {
             return;
         }
         if (connectedPending) {
             connectedPending = false;
             h.onConnected(this);
         }
-        if (readablePending && rcvBuf != null && rcvBuf.length() > 0) {
+        if (readablePending && !closedDelivered && rcvBuf != null && rcvBuf.length() > 0) {
             readablePending = false;
             h.onReadable(this);
         }
-        if (peerClosedPending && rcvBuf != null && rcvBuf.length() == 0 || peerClosedPending && state == TcpState.CLOSED) {
+        if (peerClosedPending && !closedDelivered) {
             peerClosedPending = false;
             h.onPeerClosed(this);
         }
-        if (writablePending && state.canSend()) {
+        if (writablePending && !closedDelivered && state.canSend()) {
             writablePending = false;
             h.onWritable(this);
         }
     }
+
+    /** onClosed has run: no callback may follow it. */
+    boolean closedDelivered;
 
     // =================================================================== TcpConnection
 
@@ -1327,8 +1350,9 @@ final class Tcb implements TcpConnection {
                 readablePending = true;
             }
             deliverEvents();
-            if (state == TcpState.CLOSED && !closedNotified) {
+            if (state == TcpState.CLOSED && !closedDelivered) {
                 closedNotified = true;
+                closedDelivered = true;
                 handler.onClosed(this, error);
             }
         }

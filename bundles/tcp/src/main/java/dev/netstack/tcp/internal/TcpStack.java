@@ -63,6 +63,17 @@ import org.osgi.service.metatype.annotations.Designate;
  *
  * <p><b>Threads.</b> Everything but {@link #connections()}, the congestion control bindings and
  * {@link #close()} runs on the shard thread; the data path allocates nothing.
+ *
+ * <p><b>Memory.</b> Each connection has an off-heap send ring and receive ring (sizes from
+ * configuration or {@code TcpOptions}); out-of-order data is stored in the receive ring at its
+ * place, so the window bounds its memory, and at most {@code ooo.max.ranges} ranges are tracked.
+ * Rings of the default sizes are pooled.
+ *
+ * <p><b>Not implemented:</b> urgent data (URG is ignored, data delivered inline, RFC 6093), ECN,
+ * TCP Fast Open, D-SACK generation, RACK/TLP and F-RTO, RTT measurement from timestamps for the
+ * RTO (one timed segment per RTT is used; timestamps serve PAWS and receive-window tuning), the
+ * RFC 6298 §5.7 3-second RTO after a retransmitted SYN, PLPMTUD, TCP-AO/MD5, IPv6, more than one
+ * shard.
  */
 @Component(service = {ProtocolHandler.class, TcpLayer.class},
         property = ProtocolHandler.IP_PROTOCOL_PROPERTY + "=6", configurationPid = "netstack.tcp", immediate = true)
@@ -231,6 +242,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     /** The named algorithm, else the configured default, else any installed one, else built-in Reno. */
     CongestionControl newCongestionControl(String name, int mss, long nowNs) {
         CongestionControlFactory factory = name == null ? null : factories.get(name);
+        if (factory == null && BuiltinReno.NAME.equals(name)) {
+            factory = BuiltinReno.FACTORY;
+        }
         if (factory == null) {
             factory = factories.get(defaultCc);
         }
@@ -413,8 +427,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         int minimumIss = old.sndMax + 128_000; // the new ISN lies above the old sequence space
         old.terminate(TcpError.NONE, nowNs);
         counters.increment(TcpCounter.TIME_WAIT_REUSED);
-        Tcb fresh = synToListener(listener, s, nowNs, minimumIss);
-        return fresh != null || true;
+        synToListener(listener, s, nowNs, minimumIss);
+        return true;
     }
 
     /** RFC 9293 §3.10.7.2: LISTEN. */

@@ -727,4 +727,269 @@ class TcbTest {
             assertEquals(40_000, p.connection.remotePort());
         }
     }
+
+    // ===================================================================== ICMP
+
+    /** An ICMP error as the IP layer hands it up: data at the quoted IP header, ICMP header before it. */
+    static void icmp(TcpScript t, int type, int code, int mtu, int localPort, int remotePort, int seq) {
+        dev.netstack.nic.PacketBuffer b = t.pool.allocate();
+        int at = b.append(8 + 20 + 8);
+        java.lang.foreign.MemorySegment m = b.segment();
+        m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, at, (byte) type);
+        m.set(java.lang.foreign.ValueLayout.JAVA_BYTE, at + 1, (byte) code);
+        m.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), at + 6,
+                (short) mtu);
+        new dev.netstack.ip.wire.Ipv4Header().wrap(m, at + 8).emit(1500, 0, 0x4000, 64, 6, LOCAL, PEER);
+        new dev.netstack.tcp.wire.TcpHeader().wrap(m, at + 28).sourcePort(localPort).destinationPort(remotePort)
+                .sequence(seq);
+        b.advance(8);
+        b.setTransportOffset(at + 28);
+        t.stack.icmpErrorReceived(type, code, b, t.clock.nanoTime());
+        b.release();
+    }
+
+    @Test
+    void portUnreachableRefusesConnectionAttempt() {
+        // RFC 1122 §4.2.3.9: ICMP port/protocol unreachable is a hard error for a connection attempt
+        try (TcpScript t = new TcpScript()) {
+            Events events = new Events();
+            TcpConnection c = t.stack.connect(PEER, 80, 0, 40_000, TcpOptions.defaults(), events);
+            Seg syn = t.expect(S);
+            icmp(t, 3, 3, 0, 40_000, 80, syn.seq() + 99); // quoting a sequence number never sent: ignored (RFC 5927)
+            assertEquals(TcpState.SYN_SENT, c.state());
+            icmp(t, 3, 3, 0, 40_000, 80, syn.seq());
+            assertEquals(TcpState.CLOSED, c.state());
+            assertEquals(TcpError.CONNECTION_REFUSED, events.closedReason);
+        }
+    }
+
+    @Test
+    void fragmentationNeededLowersMss() {
+        // RFC 1191 §4: "fragmentation needed" carries the next-hop MTU; the sender lowers its segment size
+        try (TcpScript t = new TcpScript()) {
+            Passive p = passive(t);
+            TcpScript.send(p.connection, TcpScript.pattern(3000, 1));
+            t.expect(A);
+            t.drain();
+            icmp(t, 3, 4, 1000, 80, 40_000, p.iss + 1);
+            assertEquals(960, ((Tcb) p.connection).mss);
+            Seg resent = t.expect(A, p.iss + 1, PEER_ISS + 1);
+            assertEquals(960, resent.data().length);
+            assertEquals(1, t.counter(TcpCounter.PMTU_UPDATES));
+        }
+    }
+
+    // ===================================================================== windows
+
+    @Test
+    void receiverAvoidsSillyWindowUpdates() {
+        // RFC 9293 §3.8.6.2.2: the right edge moves only by min(buffer/2, MSS) or more
+        try (TcpScript t = new TcpScript(Map.of("receive_buffer_bytes", 8192, "initial_receive_window_bytes", 8192))) {
+            Passive p = passive(t);
+            p.events.autoRead = false;
+            Tcb tcb = (Tcb) p.connection;
+            int seq = PEER_ISS + 1;
+            for (int i = 0; i < 8; i++) {
+                t.segment(A, seq, p.iss + 1).data(1024).send();
+                seq += 1024;
+            }
+            t.advance(100);
+            Seg last = t.sent.peekLast();
+            assertEquals(0, last.window(), "window closed: " + last);
+            t.drain();
+            p.connection.receive(java.lang.foreign.Arena.ofAuto().allocate(100), 0, 100);
+            t.advance(100);
+            t.expectNothing();
+            assertEquals(tcb.rcvNxt, tcb.rcvAdvRight, "no silly window of 100 bytes advertised");
+            p.connection.receive(java.lang.foreign.Arena.ofAuto().allocate(4096), 0, 4096);
+            Seg update = t.expect(A);
+            assertTrue(update.window() << tcb.rcvShift >= 4096, "window update " + update);
+        }
+    }
+
+    @Test
+    void senderAvoidsSillyWindowSegments() {
+        // RFC 9293 §3.8.6.2.1: no small segment into a small offered window while data is in flight
+        try (TcpScript t = new TcpScript()) {
+            Passive p = passive(t);
+            p.connection.setNoDelay(true);
+            TcpScript.send(p.connection, new byte[4000]);
+            t.drain();
+            t.segment(A, PEER_ISS + 1, p.iss + 1 + 1460).window(1).send(); // 128 bytes offered, 1460+ in flight
+            t.expectNothing();
+        }
+    }
+
+    @Test
+    void receiveWindowGrowsByAutoTuning() {
+        // Receive buffer auto-tuning: the window starts at initial.receive.window.bytes and grows to the buffer
+        try (TcpScript t = new TcpScript(Map.of("initial_receive_window_bytes", 16_384))) {
+            Passive p = passive(t);
+            Tcb tcb = (Tcb) p.connection;
+            int start = tcb.rcvWindowLimit;
+            int seq = PEER_ISS + 1;
+            for (int i = 0; i < 200; i++) {
+                t.segment(A, seq, p.iss + 1).data(1448).send();
+                seq += 1448;
+                t.advance(1); // 1448 bytes per ms: 144 KB in the 100 ms default epoch
+            }
+            assertTrue(tcb.rcvWindowLimit > start, start + " -> " + tcb.rcvWindowLimit);
+            assertTrue(tcb.rcvWindowLimit <= 256 * 1024);
+        }
+    }
+
+    // ===================================================================== congestion control
+
+    @Test
+    void congestionControlIsChosenPerConnectionWithFallback() {
+        // The SPI: factories by name; the configured default; the built-in when none is installed
+        try (TcpScript t = new TcpScript()) {
+            Passive p = passive(t);
+            assertEquals("reno", p.connection.info().congestionControl(), "nothing installed: built-in");
+            dev.netstack.tcp.CongestionControlFactory cubic = new dev.netstack.tcp.CongestionControlFactory() {
+                @Override
+                public String name() {
+                    return "cubic";
+                }
+
+                @Override
+                public dev.netstack.tcp.CongestionControl create(int mss, long nowNs) {
+                    BuiltinReno reno = new BuiltinReno(mss);
+                    return new dev.netstack.tcp.CongestionControl() {
+                        public String name() {
+                            return "cubic";
+                        }
+
+                        public long cwndBytes() {
+                            return reno.cwndBytes();
+                        }
+
+                        public long ssthreshBytes() {
+                            return reno.ssthreshBytes();
+                        }
+
+                        public void onAck(long acked, long rttNs, long flight, long now) {
+                            reno.onAck(acked, rttNs, flight, now);
+                        }
+
+                        public void onEnterRecovery(long flight, long now) {
+                            reno.onEnterRecovery(flight, now);
+                        }
+
+                        public void onExitRecovery(long flight, long now) {
+                            reno.onExitRecovery(flight, now);
+                        }
+
+                        public void onRetransmissionTimeout(long flight, long now) {
+                            reno.onRetransmissionTimeout(flight, now);
+                        }
+
+                        public void onMssChanged(int m) {
+                            reno.onMssChanged(m);
+                        }
+                    };
+                }
+            };
+            t.stack.addCongestionControl(cubic);
+            assertTrue(t.stack.congestionControls().contains("cubic"));
+            Events events = new Events();
+            TcpConnection c = t.stack.connect(PEER, 81, 0, 40_001, TcpOptions.defaults(), events);
+            Seg syn = t.expect(S);
+            t.segment(S | A, 5, syn.seq() + 1).ports(81, 40_001).send();
+            t.expect(A);
+            assertEquals("cubic", c.info().congestionControl(), "the configured default");
+            assertTrue(c.setCongestionControl("reno"));
+            assertEquals("reno", c.info().congestionControl());
+            assertTrue(!c.setCongestionControl("vegas"), "not installed");
+            TcpConnection d = t.stack.connect(PEER, 82, 0, 40_002,
+                    TcpOptions.defaults().withCongestionControl("vegas"), new Events());
+            Seg syn2 = t.expect(S);
+            t.segment(S | A, 5, syn2.seq() + 1).ports(82, 40_002).send();
+            t.expect(A);
+            assertEquals("cubic", d.info().congestionControl(), "absent algorithm falls back to the default");
+            t.stack.removeCongestionControl("cubic");
+        }
+    }
+
+    // ===================================================================== more transitions
+
+    @Test
+    void finWait1GoesStraightToTimeWaitWhenFinAndAckComeTogether() {
+        // RFC 9293 §3.10.7.4 "eighth": FIN in FIN_WAIT_1 with our FIN acknowledged → TIME_WAIT
+        try (TcpScript t = new TcpScript()) {
+            Passive p = passive(t);
+            p.connection.close();
+            t.expect(F | A, p.iss + 1, PEER_ISS + 1);
+            t.inject(F | A, PEER_ISS + 1, p.iss + 2);
+            assertEquals(TcpState.TIME_WAIT, p.connection.state());
+            t.expect(A, p.iss + 2, PEER_ISS + 2);
+        }
+    }
+
+    @Test
+    void resetInSynReceivedForgetsPassiveConnection() {
+        // RFC 9293 §3.10.7.4 "second", SYN_RECEIVED from a passive open: back to LISTEN, no one is told
+        try (TcpScript t = new TcpScript()) {
+            int[] accepted = {0};
+            t.stack.listen(0, 80, TcpOptions.defaults(), c -> {
+                accepted[0]++;
+                return new Events();
+            });
+            t.segment(S, PEER_ISS, 0).send();
+            t.expect(S | A);
+            assertEquals(1, t.stack.connectionCount());
+            t.inject(R, PEER_ISS + 1, 0);
+            assertEquals(0, t.stack.connectionCount());
+            assertEquals(0, accepted[0]);
+            t.expectNothingFor(5000);
+        }
+    }
+
+    @Test
+    void synAckIsRetransmittedThenHalfOpenConnectionIsDropped() {
+        // RFC 6298 §5 for the SYN,ACK; the half-open connection leaves the SYN queue after syn.retries
+        try (TcpScript t = new TcpScript(Map.of("syn_retries", 1))) {
+            t.stack.listen(0, 80, TcpOptions.defaults(), c -> new Events());
+            t.segment(S, PEER_ISS, 0).send();
+            Seg first = t.expect(S | A);
+            assertEquals(1000, t.awaitSegment(5000));
+            assertEquals(first.seq(), t.expect(S | A).seq());
+            t.advance(2000);
+            assertEquals(0, t.stack.connectionCount());
+        }
+    }
+
+    @Test
+    void retransmissionTimeoutIsBoundedAndGivesUp() {
+        // RFC 6298 §2.5 (a maximum RTO), §5.5 (backoff); R2 of RFC 9293 §3.8.3 (give up: ETIMEDOUT)
+        try (TcpScript t = new TcpScript(Map.of("rto_max_ms", 3000, "retries", 4))) {
+            Passive p = passive(t);
+            TcpScript.send(p.connection, new byte[100]);
+            t.expect(A | P);
+            long[] waits = new long[4];
+            for (int i = 0; i < 4; i++) {
+                waits[i] = t.awaitSegment(5000);
+                t.expect(A | P);
+            }
+            // initial RTO 1 s (no sample yet), doubled, then capped at rto.max
+            assertArrayEquals(new long[] {1000, 2000, 3000, 3000}, waits, Arrays.toString(waits));
+            t.advance(3000);
+            assertEquals(TcpState.CLOSED, p.connection.state());
+            assertEquals(TcpError.TIMED_OUT, p.events.closedReason);
+        }
+    }
+
+    @Test
+    void abortSendsResetAndReportsAborted() {
+        // RFC 9293 §3.10.5: ABORT in ESTABLISHED sends <SEQ=SND.NXT><CTL=RST>
+        try (TcpScript t = new TcpScript()) {
+            Passive p = passive(t);
+            TcpScript.send(p.connection, new byte[10]);
+            t.expect(A | P);
+            p.connection.abort();
+            t.expect(R, p.iss + 11, 0);
+            assertEquals(TcpError.CONNECTION_ABORTED, p.events.closedReason);
+            assertEquals(-1, TcpScript.send(p.connection, new byte[1]));
+        }
+    }
 }

@@ -24,12 +24,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * seeded {@link FaultInjectingDevice} (loss, reordering, duplication, corruption, delay, rate),
  * manual event loops and a virtual clock. Each run moves {@code tcp.sim.bytes} (default 2 MiB) in
  * each direction at once and compares every byte; seeds are printed. The seed count per
- * configuration is the system property {@code tcp.sim.seeds} (default 6) for long runs.
+ * configuration is the system property {@code tcp.sim.seeds} (default 10, 120 runs) for long runs.
  */
 class TcpSimulationTest {
 
     static final long BYTES = Long.getLong("tcp.sim.bytes", 2L << 20);
-    static final int SEEDS = Integer.getInteger("tcp.sim.seeds", 6);
+    static final int SEEDS = Integer.getInteger("tcp.sim.seeds", 10);
     static final long BASE_SEED = Long.getLong("tcp.sim.seed", 20_261_121L);
 
     record Config(String name, double drop, double duplicate, double reorder, double corrupt, long delayMs,

@@ -1,0 +1,217 @@
+package dev.netstack.socket.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.netstack.ethernet.internal.EthernetConfig;
+import dev.netstack.ethernet.internal.EthernetLayer;
+import dev.netstack.ip.internal.IpConfig;
+import dev.netstack.ip.internal.Ipv4Layer;
+import dev.netstack.ip.wire.Ipv4Address;
+import dev.netstack.runtime.BackoffIdleStrategy;
+import dev.netstack.runtime.EventLoop;
+import dev.netstack.runtime.os.NetNamespace;
+import dev.netstack.socket.DatagramSocket;
+import dev.netstack.socket.StreamSocket;
+import dev.netstack.nic.tap.TapDevice;
+import dev.netstack.nic.tap.TapSettings;
+import dev.netstack.tcp.internal.TcpConfig;
+import dev.netstack.tcp.internal.TcpStack;
+import dev.netstack.test.Exec;
+import dev.netstack.test.NetNs;
+import dev.netstack.udp.UdpDatagram;
+import dev.netstack.udp.internal.UdpConfig;
+import dev.netstack.udp.internal.UdpProtocol;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The Linux kernel as the peer of the socket API: a namespace {@code nsq-*} with a TAP (kernel side
+ * 198.18.0.1/24), the stack (Ethernet, IPv4, TCP, UDP, sockets on a running EventLoop) at
+ * 198.18.0.2, and socat/Python in the namespace. Root only; skipped elsewhere.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class SocketKernelInteropTest {
+
+    static final String PREFIX = "nsq-";
+    static final String TAP = "nsqtap0";
+    static final int KERNEL = Ipv4Address.parse("198.18.0.1");
+    static final String PYTHON = "/usr/bin/python3";
+
+    NetNs ns;
+    TapDevice tap;
+    EventLoop loop;
+    StackSockets sockets;
+    Process peer;
+
+    @BeforeAll
+    static void requireRootAndTools() {
+        Assumptions.assumeTrue(NetNs.available(), "needs root and iproute2 for network namespaces");
+        Assumptions.assumeTrue(Files.exists(Path.of("/dev/net/tun")), "needs /dev/net/tun");
+        for (String tool : new String[] {"/usr/bin/socat", PYTHON}) {
+            Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is missing: apt-get install socat python3");
+        }
+        NetNs.cleanup(PREFIX);
+    }
+
+    @BeforeEach
+    void startStack() throws Exception {
+        ns = NetNs.create(PREFIX);
+        TapSettings settings = new TapSettings("eth0", TAP, 0x0200_00C6_1203L, 1500, KERNEL, 24, 2048);
+        tap = inNamespace(() -> TapDevice.open(settings));
+        loop = new EventLoop(0, System::nanoTime, new BackoffIdleStrategy(), 1 << 14);
+        EthernetLayer ethernet = new EthernetLayer(TwoStacks.config(EthernetConfig.class, Map.of()), loop);
+        Ipv4Layer ip = new Ipv4Layer(ethernet, loop, TwoStacks.config(IpConfig.class, Map.of()));
+        ethernet.addHandler(0x0800, ip);
+        ethernet.addListener(ip);
+        TcpStack tcp = new TcpStack(TwoStacks.config(TcpConfig.class, Map.of()), loop, ip, 42);
+        ip.bindProtocol(6, tcp);
+        UdpProtocol udp = new UdpProtocol(TwoStacks.config(UdpConfig.class, Map.of()), loop, ip);
+        ip.bindProtocol(17, udp);
+        ethernet.addDevice(tap, "eth0");
+        ip.assignAddress("eth0", Ipv4Address.parseCidr("198.18.0.2/24"));
+        sockets = new StackSockets(loop, tcp, udp, 128 * 1024, 1024);
+        loop.start();
+    }
+
+    @AfterEach
+    void stopStack() {
+        try {
+            if (peer != null) {
+                peer.destroyForcibly();
+            }
+            if (loop != null) {
+                loop.stop();
+            }
+            if (tap != null) {
+                tap.close();
+            }
+        } finally {
+            ns.close();
+        }
+    }
+
+    <T> T inNamespace(Callable<T> call) throws Exception {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Thread t = Thread.ofPlatform().name("nsq-enter").start(() -> {
+            try (NetNamespace entered = NetNamespace.enter(ns.name())) {
+                result.complete(call.call());
+            } catch (Throwable e) {
+                result.completeExceptionally(e);
+            }
+        });
+        t.join();
+        return result.get();
+    }
+
+    void awaitKernelPort(String ssFlags, int port) throws InterruptedException {
+        assertTrue(NetNs.await(() -> ns.exec("ss", ssFlags).stdout().contains(":" + port + " "), Duration.ofSeconds(5)),
+                "kernel socat did not start listening on " + port);
+    }
+
+    @Test
+    void udpSendToAndReceiveFromAgainstKernelSocat() throws Exception {
+        peer = new ProcessBuilder(ns.prefixCommand("socat", "-b", "65536", "UDP4-LISTEN:9000,fork", "PIPE"))
+                .redirectErrorStream(true).start();
+        awaitKernelPort("-lun", 9000);
+        DatagramSocket s = sockets.openDatagram();
+        s.setReceiveTimeout(5000);
+        UdpDatagram from = new UdpDatagram();
+        byte[] in = new byte[65_536];
+        for (int size : new int[] {1, 1000, 1472, 30_000, 60_000}) {
+            byte[] data = new byte[size];
+            new Random(size).nextBytes(data);
+            s.sendTo(KERNEL, 9000, data, 0, size);
+            int n = s.receiveFrom(in, 0, in.length, from);
+            assertEquals(size, n, "echo of " + size + " bytes");
+            assertArrayEquals(data, Arrays.copyOf(in, n));
+            assertEquals(KERNEL, from.sourceAddress());
+            assertEquals(9000, from.sourcePort());
+        }
+        s.close();
+    }
+
+    @Test
+    void kernelSocatGetsEchoesFromABlockingDatagramServer() throws Exception {
+        DatagramSocket server = sockets.openDatagram();
+        server.bind(0, 7);
+        Thread echo = Thread.ofVirtual().start(() -> {
+            byte[] buf = new byte[65_536];
+            UdpDatagram from = new UdpDatagram();
+            try {
+                while (true) {
+                    int n = server.receiveFrom(buf, 0, buf.length, from);
+                    server.sendTo(from.sourceAddress(), from.sourcePort(), buf, 0, n);
+                }
+            } catch (RuntimeException closed) {
+                // closed at the end of the test
+            }
+        });
+        Exec.Result socat = ns.exec(Duration.ofSeconds(20), "sh", "-c",
+                "printf 'hello through the socket api' | socat -t 3 - UDP4:198.18.0.2:7");
+        assertEquals("hello through the socket api", socat.stdout(), socat.toString());
+        server.close();
+        echo.join(5000);
+    }
+
+    @Test
+    void streamSocketsTalkToKernelTcpBothWays() throws Exception {
+        // stack client -> kernel echo server
+        peer = new ProcessBuilder(ns.prefixCommand("socat", "TCP4-LISTEN:9001,reuseaddr,fork", "PIPE"))
+                .redirectErrorStream(true).start();
+        awaitKernelPort("-ltn", 9001);
+        StreamSocket client = sockets.openStream();
+        client.connect(KERNEL, 9001);
+        byte[] data = new byte[200_000];
+        new Random(7).nextBytes(data);
+        Thread writer = Thread.ofVirtual().start(() -> client.send(data, 0, data.length));
+        byte[] back = TcpStreamSocketTest.readFully(client, data.length);
+        writer.join();
+        assertArrayEquals(data, back);
+        client.close();
+
+        // kernel client -> stack echo server on the blocking API
+        StreamSocket server = sockets.openStream();
+        server.bind(0, 8080);
+        server.listen(8);
+        Thread.ofVirtual().start(() -> {
+            try (StreamSocket c = server.accept()) {
+                byte[] buf = new byte[8192];
+                int n;
+                while ((n = c.receive(buf, 0, buf.length)) > 0) {
+                    c.send(buf, 0, n);
+                }
+            }
+        });
+        Exec.Result r = ns.exec(Duration.ofSeconds(30), PYTHON, "-c", """
+                import socket
+                s = socket.create_connection(('198.18.0.2', 8080), timeout=10)
+                data = bytes((i * 13 + i // 255) & 0xFF for i in range(300000))
+                s.sendall(data)
+                s.shutdown(socket.SHUT_WR)
+                back = b''
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    back += chunk
+                print(len(back), back == data)
+                """);
+        assertEquals("300000 True", r.stdout().strip(), r.toString());
+        server.close();
+    }
+}
