@@ -45,8 +45,12 @@ final class ArpResolver {
     static final int STATIC = 4;
     private static final String[] STATE_NAMES = {"free", "incomplete", "reachable", "stale", "static"};
 
-    /** Packets one unresolved address may hold (RFC 1122 §2.3.2.2 asks for at least one, the latest). */
-    static final int QUEUE_PER_ENTRY = 16;
+    /**
+     * Packets one unresolved address may hold (RFC 1122 §2.3.2.2 asks for at least one, the latest):
+     * enough for the 45 fragments of a largest datagram at MTU 1500, so that the first datagram to
+     * a new neighbour is not lost to resolution.
+     */
+    static final int QUEUE_PER_ENTRY = 48;
     /** RFC 5227 §2.4 DEFEND_INTERVAL: at most one defence per 10 s. */
     static final long DEFEND_INTERVAL_NS = 10_000_000_000L;
     /** Conflicts are logged at most this often. */

@@ -25,7 +25,7 @@ public @interface EthernetConfig {
 
     @AttributeDefinition(name = "Packets waiting for ARP",
             description = "Packets held while their next hop is resolved, over all addresses.", min = "1")
-    int arp_queue_packets() default 64;
+    int arp_queue_packets() default 128;
 
     @AttributeDefinition(name = "Multicast MACs", description = "Multicast MAC addresses accepted besides our own and broadcast, like 01:00:5e:00:00:01.")
     String[] multicast() default {};

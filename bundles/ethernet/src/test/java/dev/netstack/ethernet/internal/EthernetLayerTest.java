@@ -222,23 +222,23 @@ class EthernetLayerTest {
 
     @Test
     void boundsTheQueuePerEntryKeepingTheLatestAndInTotal() {
-        config.queuePackets = 20; // per entry: 16
+        config.queuePackets = 52; // per entry: 48
         start();
         int a = 0xC612_000A;
         int b = 0xC612_000B;
-        for (int i = 1; i <= 17; i++) {
+        for (int i = 1; i <= 49; i++) {
             assertEquals(Disposition.QUEUED, layer.sendIpv4(nif, a, packet(i), now));
         }
         assertEquals(1, count(EthernetStat.ARP_QUEUE_DROPS), "A's oldest makes room for its latest");
         for (int i = 1; i <= 4; i++) {
             assertEquals(Disposition.QUEUED, layer.sendIpv4(nif, b, packet(0x40 + i), now));
         }
-        assertEquals(20, layer.arpQueuedPackets());
+        assertEquals(52, layer.arpQueuedPackets());
         assertEquals(Disposition.QUEUED, layer.sendIpv4(nif, b, packet(0x45), now));
         assertEquals(2, count(EthernetStat.ARP_QUEUE_DROPS), "the whole queue is full: B's oldest goes");
         assertEquals(Disposition.NO_RESOURCES, layer.sendIpv4(nif, 0xC612_000C, packet(0x50), now));
         assertEquals(3, count(EthernetStat.ARP_QUEUE_DROPS), "C has nothing to give up");
-        assertEquals(20, layer.arpQueuedPackets());
+        assertEquals(52, layer.arpQueuedPackets());
         turn();
         device.releaseSent();
         device.inject(arp(OUR_MAC, PEER_MAC, 2, PEER_MAC, a, OUR_MAC, OUR_IP));
@@ -247,9 +247,9 @@ class EthernetLayerTest {
         for (String f; (f = device.takeSent()) != null; ) {
             frames.add(f);
         }
-        assertEquals(16, frames.size());
+        assertEquals(48, frames.size());
         assertEquals(ipv4(PEER_MAC, OUR_MAC, "02" + "00".repeat(19)), frames.getFirst());
-        assertEquals(ipv4(PEER_MAC, OUR_MAC, "11" + "00".repeat(19)), frames.getLast());
+        assertEquals(ipv4(PEER_MAC, OUR_MAC, "31" + "00".repeat(19)), frames.getLast());
     }
 
     @Test
