@@ -88,10 +88,12 @@ class KernelPingOverModelTest {
             Exec.Result full;
             Exec.Result fragmented;
             try {
-                small = ns.exec(Duration.ofSeconds(30), "ping", "-c", "5", "-i", "0.2", "-W", "2", "198.18.0.2");
-                full = ns.exec(Duration.ofSeconds(30), "ping", "-c", "3", "-i", "0.2", "-W", "2", "-s", "1472", "-M",
+                // -w: ping goes on until COUNT replies came or the deadline passed, so a reply that is
+                // late on a loaded machine is waited for instead of counted as lost (no timing asserted).
+                small = ns.exec(Duration.ofSeconds(40), "ping", "-c", "5", "-i", "0.2", "-w", "25", "198.18.0.2");
+                full = ns.exec(Duration.ofSeconds(40), "ping", "-c", "3", "-i", "0.2", "-w", "25", "-s", "1472", "-M",
                         "do", "198.18.0.2");
-                fragmented = ns.exec(Duration.ofSeconds(30), "ping", "-c", "10", "-i", "0.2", "-W", "2", "-s", "8000",
+                fragmented = ns.exec(Duration.ofSeconds(40), "ping", "-c", "10", "-i", "0.2", "-w", "25", "-s", "8000",
                         "198.18.0.2");
                 System.out.println("turns " + turns.get() + "; kernel side: "
                         + ns.exec(Duration.ofSeconds(10), "ip", "-s", "link", "show", "nsxtap0").stdout()
