@@ -47,6 +47,7 @@ class NettyEchoKernelTest {
             try (NettyEchoServer server = new NettyEchoServer(new NetstackSelectorProvider(stack.sockets()),
                     new InetSocketAddress("198.18.76.2", 7007))) {
                 Exec.Result hello = ns.exec(TIMEOUT, "sh", "-c", "printf 'hello\\n' | nc -N -w 5 198.18.76.2 7007");
+                System.out.println("nc: " + hello);
                 assertTrue(hello.ok(), hello.toString());
                 assertEquals("hello\n", hello.stdout(), "nc's line echoed");
 
@@ -54,9 +55,11 @@ class NettyEchoKernelTest {
                 Path out = dir.resolve("out.bin");
                 Exec.run(TIMEOUT, "dd", "if=/dev/urandom", "of=" + in, "bs=1M", "count=2").check();
                 // shut-none: the echo server closes on end of input, so the client half-closes only
-                // after 2 s without data (-T), i.e. once everything came back.
-                Exec.Result bulk = ns.exec(TIMEOUT, "socat", "-T", "2", "-t", "20",
+                // 3 s after its input ended (-t), time enough for the echo to come back.
+                long startNs = System.nanoTime();
+                Exec.Result bulk = ns.exec(TIMEOUT, "socat", "-t", "3",
                         "TCP:198.18.76.2:7007,shut-none", "OPEN:" + in + ",rdonly!!OPEN:" + out + ",creat,trunc,wronly");
+                System.out.println("socat: " + bulk + " in " + (System.nanoTime() - startNs) / 1_000_000 + " ms");
                 assertTrue(bulk.ok(), bulk.toString());
                 String want = Exec.run(TIMEOUT, "sha256sum", in.toString()).check().stdout().split(" ")[0];
                 String got = Exec.run(TIMEOUT, "sha256sum", out.toString()).check().stdout().split(" ")[0];
