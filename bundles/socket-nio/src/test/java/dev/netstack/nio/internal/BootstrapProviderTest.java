@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
 class BootstrapProviderTest {
 
     private static final String PREFIX = "nsr-";
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = Duration.ofSeconds(15);
     private static final String JAVA = "/usr/lib/jvm/temurin-25-jdk-amd64/bin/java";
 
     @Test

@@ -10,9 +10,10 @@ import java.util.HexFormat;
 
 /**
  * An ordinary java.nio HTTP/1.0 client that knows nothing of netstack: {@code SocketChannel.open()},
- * a GET, the whole response read to end of stream. Prints {@code <body length> <body sha256>}.
- * {@link BootstrapProviderTest} runs it in a child JVM whose only change is the SelectorProvider
- * system property. Arguments: host port path.
+ * a GET, the whole response read to end of stream. Prints the JVM's SelectorProvider class, then
+ * {@code <body length> <body sha256>}, and returns from main without System.exit (the JVM must end
+ * on its own). {@link BootstrapProviderTest} runs it in a child JVM whose only change is the
+ * SelectorProvider system property. Arguments: host port path.
  */
 public final class PlainHttpGet {
 
@@ -39,9 +40,8 @@ public final class PlainHttpGet {
         }
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         sha.update(all, body, all.length - body);
-        System.out.println("provider " + SocketChannel.open().provider().getClass().getName());
+        System.out.println("provider " + java.nio.channels.spi.SelectorProvider.provider().getClass().getName());
         System.out.println((all.length - body) + " " + HexFormat.of().formatHex(sha.digest()));
-        System.exit(0);
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
