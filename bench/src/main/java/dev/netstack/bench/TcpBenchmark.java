@@ -21,9 +21,10 @@ import org.openjdk.jmh.annotations.State;
 /**
  * TCP send and receive paths end to end: two stacks over an in-memory link, both event loops turned
  * by the benchmark thread (so a figure is the CPU cost of both ends together). One op of
- * {@link #bulk} sends {@code segments} × 1460 bytes (one full segment each at MTU 1500) and turns
- * the loops until the receiving application has read all of them; the ACKs are processed along the
- * way. {@code idleConnections} other established connections sit in both stacks' tables, so the
+ * {@link #bulk} sends {@code segments} full-sized segments (MTU 1500: 1460 bytes less the 12 of the
+ * timestamp option, so 1448 bytes each; the connection's MSS is read at setup) and turns the loops
+ * until the receiving application has read all of them; the ACKs are processed along the way. (A
+ * 1460-byte write would leave a 12-byte tail that Nagle holds until the peer's delayed ACK.) {@code idleConnections} other established connections sit in both stacks' tables, so the
  * connection lookup on the receive path runs against a populated table (the table itself is
  * package-private in {@code tcp.internal} and is measured only this way).
  */
@@ -33,7 +34,8 @@ import org.openjdk.jmh.annotations.State;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class TcpBenchmark {
 
-    static final int MSS = 1460;
+    /** Payload buffer size: enough for 16 segments of any MSS up to 1460. */
+    static final int MAX_MSS = 1460;
 
     @Param({"1", "16"})
     int segments;
@@ -47,6 +49,7 @@ public class TcpBenchmark {
     final Idle idle = new Idle();
     MemorySegment payload;
     long expected;
+    int mssBytes;
 
     /** Reads and counts everything, touching each byte read once (a checksum of the first byte). */
     static final class Sink implements TcpHandler {
@@ -85,7 +88,7 @@ public class TcpBenchmark {
     @Setup
     public void setUp() {
         pair = new StackPair();
-        payload = Arena.ofAuto().allocate(16 * MSS);
+        payload = Arena.ofAuto().allocate(16 * MAX_MSS);
         for (int i = 0; i < payload.byteSize(); i++) {
             payload.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 31 + 7));
         }
@@ -105,11 +108,16 @@ public class TcpBenchmark {
         if (client.connection.state() != TcpState.ESTABLISHED) {
             throw new IllegalStateException("client " + client.connection.state());
         }
+        mssBytes = client.connection.info().mssBytes();
+        if (mssBytes <= 0 || mssBytes > MAX_MSS) {
+            throw new IllegalStateException("MSS " + mssBytes);
+        }
+        System.out.println("MSS " + mssBytes + " bytes, " + segments * mssBytes + " bytes per op");
     }
 
     @Benchmark
     public long bulk() {
-        int length = segments * MSS;
+        int length = segments * mssBytes;
         int sent = 0;
         while (sent < length) {
             int n = client.connection.send(payload, sent, length - sent);
