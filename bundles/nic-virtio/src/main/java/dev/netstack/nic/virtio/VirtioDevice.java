@@ -15,7 +15,6 @@ import dev.netstack.nic.virtio.internal.LegacyTransport;
 import dev.netstack.nic.virtio.internal.ModernTransport;
 import dev.netstack.nic.virtio.internal.NetQueues;
 import dev.netstack.nic.virtio.internal.Transport;
-import dev.netstack.nic.virtio.internal.VirtioNetHeader;
 import dev.netstack.nic.virtio.internal.Virtqueue;
 import java.lang.System.Logger.Level;
 
@@ -102,14 +101,15 @@ public final class VirtioDevice implements NetDevice {
         // §3.1.1 step 7: virtqueues (§5.1.2: receiveq1 = 0, transmitq1 = 1)
         int rxSize = queueSize(RX_QUEUE);
         int txSize = queueSize(TX_QUEUE);
-        int headerBytes = VirtioNetHeader.length((features & (Features.VERSION_1 | Features.MRG_RXBUF)) != 0);
+        int headerBytes = Features.headerBytes(features);
         this.pool = PacketPool.create("virtio:" + pci.address(), poolMemory, settings.poolBuffers(),
                 PacketPool.DEFAULT_BUFFER_SIZE, PacketPool.DEFAULT_HEADROOM);
         Virtqueue rx = queue(RX_QUEUE, rxSize, 0);
         Virtqueue tx = queue(TX_QUEUE, txSize, RING_SPACING);
         boolean txChecksum = (features & Features.CSUM) != 0;
         boolean rxChecksum = (features & Features.GUEST_CSUM) != 0;
-        this.queues = new NetQueues(0, rx, tx, pool, headerBytes, counters, txChecksum, rxChecksum);
+        boolean mergeable = (features & Features.MRG_RXBUF) != 0;
+        this.queues = new NetQueues(0, rx, tx, pool, headerBytes, counters, txChecksum, rxChecksum, mergeable);
         this.mac = settings.macAddress() >= 0 ? settings.macAddress() : deviceMac();
         int offloads = (txChecksum ? DeviceCapabilities.OFFLOAD_TX_CHECKSUM : 0)
                 | (rxChecksum ? DeviceCapabilities.OFFLOAD_RX_CHECKSUM : 0);

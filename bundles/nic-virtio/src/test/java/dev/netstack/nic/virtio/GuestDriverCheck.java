@@ -71,7 +71,10 @@ public final class GuestDriverCheck {
         int arpAnswered = 0;
         try {
             expect(device.isModern() == modern, kind + ": transport is " + (modern ? "modern" : "legacy"));
-            expect(device.headerBytes() == (modern ? 12 : 10), kind + ": header of " + device.headerBytes() + " bytes");
+            boolean mergeable = (device.features() & dev.netstack.nic.virtio.internal.Features.MRG_RXBUF) != 0;
+            expect(mergeable, kind + ": MRG_RXBUF negotiated (QEMU offers it on both transports)");
+            // §5.1.6: num_buffers is present with VERSION_1 or MRG_RXBUF, so 12 bytes on both
+            expect(device.headerBytes() == 12, kind + ": header of " + device.headerBytes() + " bytes");
             expect(driverWhileOpen == null, kind + ": kernel driver unbound while open (was " + driverBefore + ")");
             report.add("info " + kind + ": opened in " + openMs + " ms, mac " + MacAddress.format(device.macAddress())
                     + ", offered 0x" + Long.toHexString(device.offeredFeatures()) + ", negotiated 0x"

@@ -5,10 +5,10 @@ package dev.netstack.nic.virtio.internal;
  *
  * <p>Negotiated when offered: MAC, STATUS, CSUM (transmit checksum offload), GUEST_CSUM (the
  * device reports validated checksums and may deliver partially checksummed frames), VERSION_1
- * (modern transport, required there) and ANY_LAYOUT (legacy, so the header and the frame share a
- * descriptor). Left out for now: MRG_RXBUF (frames spanning buffers; not needed at a 1500 MTU with
- * 2 KiB buffers), MQ (several queue pairs), CTRL_VQ (and with it MAC filters), EVENT_IDX,
- * INDIRECT_DESC, the TSO/GSO family.
+ * (modern transport, required there), ANY_LAYOUT (legacy, so the header and the frame share a
+ * descriptor) and MRG_RXBUF (§5.1.6.3: the header gains num_buffers, also on legacy devices, and
+ * a received frame may span several buffers). Left out for now: MQ (several queue pairs), CTRL_VQ
+ * (and with it MAC filters), EVENT_IDX, INDIRECT_DESC, the TSO/GSO family.
  */
 public final class Features {
 
@@ -34,8 +34,16 @@ public final class Features {
 
     /** The features the driver accepts from those {@code offered}. */
     public static long negotiate(long offered, boolean modern) {
-        long wanted = MAC | STATUS | CSUM | GUEST_CSUM | (modern ? VERSION_1 : ANY_LAYOUT);
+        long wanted = MAC | STATUS | CSUM | GUEST_CSUM | MRG_RXBUF | (modern ? VERSION_1 : ANY_LAYOUT);
         return offered & wanted;
+    }
+
+    /**
+     * Bytes of the virtio-net header for the {@code negotiated} features (§5.1.6): 12 with
+     * VERSION_1 or MRG_RXBUF (num_buffers present), else 10 (legacy without mergeable buffers).
+     */
+    public static int headerBytes(long negotiated) {
+        return VirtioNetHeader.length((negotiated & (VERSION_1 | MRG_RXBUF)) != 0);
     }
 
     /** Readable names of the bits set, for logs. */
