@@ -39,4 +39,16 @@ class FeaturesTest {
         assertEquals(12, Features.headerBytes(Features.negotiate(Features.VERSION_1, true)));
         assertEquals(12, Features.headerBytes(Features.negotiate(QEMU_MODERN, true)));
     }
+
+    @Test
+    void multiqueueOnlyWhenWantedAndOfferedWithTheControlQueue() {
+        long both = Features.VERSION_1 | Features.MQ | Features.CTRL_VQ;
+        assertEquals(both, Features.negotiate(both, true, true));
+        assertEquals(Features.VERSION_1, Features.negotiate(both, true, false));
+        assertEquals(Features.VERSION_1, Features.negotiate(Features.VERSION_1 | Features.MQ, true, true));
+        // QEMU's virtio-net-pci offers CTRL_VQ but not MQ unless started with mq=on
+        assertEquals(Features.negotiate(QEMU_MODERN, true), Features.negotiate(QEMU_MODERN, true, true));
+        assertEquals(Features.MQ | Features.CTRL_VQ,
+                Features.negotiate(QEMU_LEGACY | Features.MQ, false, true) & (Features.MQ | Features.CTRL_VQ));
+    }
 }
