@@ -291,7 +291,7 @@ public final class VirtioDevice implements NetDevice {
         return offeredFeatures;
     }
 
-    /** Bytes of the virtio-net header before each frame: 10 (legacy) or 12 (modern). */
+    /** Bytes of the virtio-net header before each frame: 12 (modern, or legacy with MRG_RXBUF), else 10. */
     public int headerBytes() {
         return queues[0].headerBytes();
     }
