@@ -3,10 +3,11 @@
 # one legacy and one modern virtio-net device whose TAPs sit in a fresh network namespace on the
 # host, and exits with the command's exit code. See README.md in this directory.
 #
-# usage: run-in-guest.sh [-t SECONDS] [-o RESULTS_DIR] [-n NETNS] [-k] -- COMMAND [ARG...]
+# usage: run-in-guest.sh [-t SECONDS] [-o RESULTS_DIR] [-n NETNS] [-q QUEUES] [-k] -- COMMAND [ARG...]
 #   -t  timeout for the whole guest run (default 240); exit 124 when it expires
 #   -o  directory shared writable with the guest at the same path (default: a temporary one)
 #   -n  name of the host network namespace (default nsv-guest-PID; must start with nsv-)
+#   -q  queue pairs each virtio-net device offers (default 1; more: multi-queue TAPs, mq=on, VIRTIO_NET_F_MQ)
 #   -k  keep the work directory (initramfs, console log) for inspection
 # exit codes: the command's, 124 timeout, 125 the rig failed (boot, mounts), 126 prerequisites missing
 set -euo pipefail
@@ -15,11 +16,13 @@ TIMEOUT=240
 RESULTS=
 NETNS="nsv-guest-$$"
 KEEP=0
-while getopts "t:o:n:k" opt; do
+QUEUES=1
+while getopts "t:o:n:q:k" opt; do
     case "$opt" in
         t) TIMEOUT="$OPTARG" ;;
         o) RESULTS="$OPTARG" ;;
         n) NETNS="$OPTARG" ;;
+        q) QUEUES="$OPTARG" ;;
         k) KEEP=1 ;;
         *) echo "usage: $0 [-t SECONDS] [-o RESULTS_DIR] [-n NETNS] [-k] -- COMMAND [ARG...]" >&2; exit 2 ;;
     esac
@@ -30,6 +33,7 @@ if [ $# -eq 0 ]; then
     echo "run-in-guest: no command given: $0 [-t SECONDS] [-o DIR] -- COMMAND [ARG...]" >&2
     exit 2
 fi
+case "$QUEUES" in [1-8]) ;; *) echo "run-in-guest: -q takes 1 to 8 queue pairs" >&2; exit 2 ;; esac
 case "$NETNS" in nsv-*) ;; *) echo "run-in-guest: the namespace name must start with nsv-" >&2; exit 2 ;; esac
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -110,6 +114,7 @@ done
 # --- the command, run by the guest's /bin/sh from the results share ---
 {
     echo "export NETSTACK_GUEST=1 NETSTACK_LEGACY_PCI=$LEGACY_PCI NETSTACK_MODERN_PCI=$MODERN_PCI"
+    echo "export NETSTACK_GUEST_QUEUES=$QUEUES"
     echo "export NETSTACK_LEGACY_HOST=$LEGACY_HOST NETSTACK_MODERN_HOST=$MODERN_HOST NETSTACK_RESULTS=$RESULTS"
     echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root"
     [ -n "${JAVA_HOME:-}" ] && echo "export JAVA_HOME=$(printf '%q' "$JAVA_HOME")"
@@ -122,13 +127,24 @@ ip netns add "$NETNS"
 ip -n "$NETNS" link set lo up
 for pair in "$LEGACY_TAP $LEGACY_HOST" "$MODERN_TAP $MODERN_HOST"; do
     set -- $pair
-    ip -n "$NETNS" tuntap add dev "$1" mode tap
+    if [ "$QUEUES" -gt 1 ]; then
+        ip -n "$NETNS" tuntap add dev "$1" mode tap multi_queue
+    else
+        ip -n "$NETNS" tuntap add dev "$1" mode tap
+    fi
     ip netns exec "$NETNS" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
     ip -n "$NETNS" addr add "$2/24" dev "$1"
     ip -n "$NETNS" link set "$1" up
 done
 
 # --- the guest ---
+# -q: several queue pairs (virtio 1.1 §5.1.6.5.5); MSI-X vectors for 2N queues + control + config
+NETOPT=
+DEVOPT=
+if [ "$QUEUES" -gt 1 ]; then
+    NETOPT=",queues=$QUEUES"
+    DEVOPT=",mq=on,vectors=$((2 * QUEUES + 2))"
+fi
 APPEND="console=ttyS0 panic=-1 quiet hugepagesz=2M hugepages=64 rdinit=/init"
 APPEND="$APPEND netstack.cmd=$RESULTS/.guest-command.sh netstack.results=$RESULTS"
 ip netns exec "$NETNS" qemu-system-x86_64 \
@@ -138,10 +154,10 @@ ip netns exec "$NETNS" qemu-system-x86_64 \
     -serial "file:$WORK/console.log" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs "local,path=$RESULTS,mount_tag=results,security_model=none,multidevs=remap" \
-    -netdev "tap,id=n0,ifname=$LEGACY_TAP,script=no,downscript=no" \
-    -device "virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off,addr=04.0,mac=52:54:00:00:0a:02,romfile=" \
-    -netdev "tap,id=n1,ifname=$MODERN_TAP,script=no,downscript=no" \
-    -device "virtio-net-pci,netdev=n1,disable-modern=off,disable-legacy=on,addr=05.0,mac=52:54:00:00:0b:02,romfile=" &
+    -netdev "tap,id=n0,ifname=$LEGACY_TAP,script=no,downscript=no$NETOPT" \
+    -device "virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off,addr=04.0,mac=52:54:00:00:0a:02,romfile=$DEVOPT" \
+    -netdev "tap,id=n1,ifname=$MODERN_TAP,script=no,downscript=no$NETOPT" \
+    -device "virtio-net-pci,netdev=n1,disable-modern=off,disable-legacy=on,addr=05.0,mac=52:54:00:00:0b:02,romfile=$DEVOPT" &
 QEMU_PID=$!
 
 deadline=$((SECONDS + TIMEOUT))

@@ -5,18 +5,20 @@ import dev.netstack.nic.DeviceCounters;
 import dev.netstack.nic.MacAddress;
 import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketBatch;
+import dev.netstack.nic.PacketMemory;
 import dev.netstack.nic.PacketPool;
 import dev.netstack.nic.pci.DmaMemory;
 import dev.netstack.nic.pci.PciDevice;
 import dev.netstack.nic.pci.PciException;
 import dev.netstack.nic.pci.PciException.Reason;
+import dev.netstack.nic.virtio.internal.ControlQueue;
 import dev.netstack.nic.virtio.internal.Features;
 import dev.netstack.nic.virtio.internal.LegacyTransport;
 import dev.netstack.nic.virtio.internal.ModernTransport;
 import dev.netstack.nic.virtio.internal.NetQueues;
 import dev.netstack.nic.virtio.internal.Transport;
-import dev.netstack.nic.virtio.internal.VirtioNetHeader;
 import dev.netstack.nic.virtio.internal.Virtqueue;
+import java.lang.foreign.MemorySegment;
 import java.lang.System.Logger.Level;
 
 /**
@@ -25,8 +27,12 @@ import java.lang.System.Logger.Level;
  * the shard polls the used rings (no interrupts). Read virtio 1.1 §3.1 (initialisation), §2.6
  * (split virtqueues) and §5.1 (network device) first.
  *
- * <p>One queue pair (receiveq1 = queue 0, transmitq1 = queue 1). Transports: legacy (device
- * 0x1000, I/O BAR 0, 10-byte header) and modern (device 0x1041, capabilities, 12-byte header).
+ * <p>Queue pairs (§5.1.2): receiveqN = 2(N-1), transmitqN = 2(N-1)+1. One pair unless the
+ * settings ask for more and the device offers VIRTIO_NET_F_MQ with CTRL_VQ: then
+ * min(queues, max_virtqueue_pairs) pairs, each with its own packet pool and counters, enabled by
+ * VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET on the control queue (queue 2 * max_virtqueue_pairs,
+ * §5.1.6.5.5). Transports: legacy (device 0x1000, I/O BAR 0, 10-byte header, 12 with MRG_RXBUF)
+ * and modern (device 0x1041, capabilities, 12-byte header).
  * Features left out: see {@link Features}. The device's MAC is used unless the settings override
  * it (QEMU's device receives every frame until a driver sets filters, so an override works
  * there; real hardware may need VIRTIO_NET_CTRL_MAC, not implemented).
@@ -49,8 +55,7 @@ public final class VirtioDevice implements NetDevice {
     public static final int DEVICE_MODERN_NET = 0x1041;
 
     private static final System.Logger LOG = System.getLogger(VirtioDevice.class.getName());
-    private static final int RX_QUEUE = 0;
-    private static final int TX_QUEUE = 1;
+    private static final long CONTROL_TIMEOUT_NS = 1_000_000_000L;
     private static final int MAX_QUEUE_SIZE = 256;
     private static final long RING_SPACING = 1L << 20;
     private static final long CLOSE_DRAIN_NS = 200_000_000L;
@@ -60,9 +65,9 @@ public final class VirtioDevice implements NetDevice {
     private final Transport transport;
     private final DmaMemory ringMemory;
     private final DmaMemory poolMemory;
-    private final PacketPool pool;
-    private final NetQueues queues;
-    private final DeviceCounters counters = new DeviceCounters();
+    private final PacketPool[] pools;
+    private final NetQueues[] queues;
+    private final DeviceCounters[] counters;
     private final DeviceCapabilities capabilities;
     private final long features;
     private final long offeredFeatures;
@@ -88,7 +93,7 @@ public final class VirtioDevice implements NetDevice {
                     + " does not offer VIRTIO_F_VERSION_1 on its modern interface: it is not a virtio 1.x device.");
         }
         this.offeredFeatures = offered;
-        this.features = Features.negotiate(offered, transport.modern());
+        this.features = Features.negotiate(offered, transport.modern(), settings.queues() > 1);
         transport.setDriverFeatures(features);
         int status = Transport.STATUS_ACKNOWLEDGE | Transport.STATUS_DRIVER;
         if (transport.modern()) { // §3.1.1 step 5-6; legacy devices have no FEATURES_OK (§3.1.2)
@@ -99,26 +104,82 @@ public final class VirtioDevice implements NetDevice {
                         + Features.describe(features) + ": it cannot be driven by netstack.");
             }
         }
-        // §3.1.1 step 7: virtqueues (§5.1.2: receiveq1 = 0, transmitq1 = 1)
-        int rxSize = queueSize(RX_QUEUE);
-        int txSize = queueSize(TX_QUEUE);
-        int headerBytes = VirtioNetHeader.length((features & (Features.VERSION_1 | Features.MRG_RXBUF)) != 0);
-        this.pool = PacketPool.create("virtio:" + pci.address(), poolMemory, settings.poolBuffers(),
-                PacketPool.DEFAULT_BUFFER_SIZE, PacketPool.DEFAULT_HEADROOM);
-        Virtqueue rx = queue(RX_QUEUE, rxSize, 0);
-        Virtqueue tx = queue(TX_QUEUE, txSize, RING_SPACING);
+        // §3.1.1 step 7: virtqueues (§5.1.2)
+        boolean multiqueue = (features & Features.MQ) != 0;
+        int maxPairs = multiqueue ? transport.deviceConfig16(Features.CONFIG_MAX_VIRTQUEUE_PAIRS) : 1;
+        int pairs = Math.max(1, Math.min(settings.queues(), maxPairs));
+        int headerBytes = Features.headerBytes(features);
         boolean txChecksum = (features & Features.CSUM) != 0;
         boolean rxChecksum = (features & Features.GUEST_CSUM) != 0;
-        this.queues = new NetQueues(0, rx, tx, pool, headerBytes, counters, txChecksum, rxChecksum);
+        boolean mergeable = (features & Features.MRG_RXBUF) != 0;
+        long poolBytes = poolBytes(settings);
+        this.pools = new PacketPool[pairs];
+        this.queues = new NetQueues[pairs];
+        this.counters = new DeviceCounters[pairs];
+        for (int i = 0; i < pairs; i++) {
+            pools[i] = PacketPool.create("virtio:" + pci.address() + (pairs > 1 ? "/" + i : ""),
+                    slice(poolMemory, i * poolBytes, poolBytes), settings.poolBuffers(),
+                    PacketPool.DEFAULT_BUFFER_SIZE, PacketPool.DEFAULT_HEADROOM);
+            counters[i] = new DeviceCounters();
+            Virtqueue rx = queue(2 * i, queueSize(2 * i), 2L * i * RING_SPACING);
+            Virtqueue tx = queue(2 * i + 1, queueSize(2 * i + 1), (2L * i + 1) * RING_SPACING);
+            queues[i] = new NetQueues(i, rx, tx, pools[i], headerBytes, counters[i], txChecksum, rxChecksum,
+                    mergeable);
+        }
+        ControlQueue control = null;
+        if (multiqueue) { // §5.1.2: controlq is 2N, N = max_virtqueue_pairs
+            int index = 2 * maxPairs;
+            int size = queueSize(index);
+            control = new ControlQueue(index, size, ringMemory, 2L * pairs * RING_SPACING, transport.notifier(index));
+            transport.setUpQueue(index, size, control.descriptorAddress(), control.availAddress(),
+                    control.usedAddress());
+        }
         this.mac = settings.macAddress() >= 0 ? settings.macAddress() : deviceMac();
         int offloads = (txChecksum ? DeviceCapabilities.OFFLOAD_TX_CHECKSUM : 0)
                 | (rxChecksum ? DeviceCapabilities.OFFLOAD_RX_CHECKSUM : 0);
-        this.capabilities = new DeviceCapabilities(1, offloads,
+        this.capabilities = new DeviceCapabilities(pairs, offloads,
                 PacketPool.DEFAULT_BUFFER_SIZE - PacketPool.DEFAULT_HEADROOM);
-        queues.fill();
+        for (NetQueues q : queues) {
+            q.fill();
+        }
         // §3.1.1 step 8
         transport.setStatus(status | Transport.STATUS_DRIVER_OK);
-        rx.kick();
+        for (NetQueues q : queues) {
+            q.rx().kick();
+        }
+        if (control != null) { // §5.1.6.5.5: only receiveq1/transmitq1 are used until this
+            int ack = control.setQueuePairs(pairs, CONTROL_TIMEOUT_NS);
+            if (ack != ControlQueue.ACK_OK) {
+                throw new PciException(Reason.WRONG_DEVICE, "PCI device " + pci.address() + " did not accept "
+                        + pairs + " queue pairs (" + (ack == ControlQueue.PENDING ? "no answer" : "ack " + ack)
+                        + " to VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET): set queues to 1.");
+            }
+        }
+    }
+
+    private static long poolBytes(VirtioSettings settings) {
+        return (long) settings.poolBuffers() * PacketPool.DEFAULT_BUFFER_SIZE;
+    }
+
+    /** The part of {@code memory} from {@code offset}, {@code bytes} long: one queue pair's pool. */
+    private static PacketMemory slice(PacketMemory memory, long offset, long bytes) {
+        MemorySegment segment = memory.segment().asSlice(offset, bytes);
+        return new PacketMemory() {
+            @Override
+            public MemorySegment segment() {
+                return segment;
+            }
+
+            @Override
+            public long ioAddress(long at) {
+                return memory.ioAddress(offset + at);
+            }
+
+            @Override
+            public long contiguousChunkBytes() {
+                return memory.contiguousChunkBytes();
+            }
+        };
     }
 
     /**
@@ -134,9 +195,10 @@ public final class VirtioDevice implements NetDevice {
         Transport transport = null;
         try {
             checkIdentity(pci);
-            long poolBytes = (long) settings.poolBuffers() * PacketPool.DEFAULT_BUFFER_SIZE;
-            rings = DmaMemory.allocate(2 * RING_SPACING, settings.hugepages());
-            buffers = DmaMemory.allocate(poolBytes, settings.hugepages());
+            // one ring slot per queue wanted, and one for the control queue if more than one pair
+            int ringSlots = settings.queues() > 1 ? 2 * settings.queues() + 1 : 2;
+            rings = DmaMemory.allocate(ringSlots * RING_SPACING, settings.hugepages());
+            buffers = DmaMemory.allocate(settings.queues() * poolBytes(settings), settings.hugepages());
             pci.takeFromKernel();
             pci.enableBusMastering();
             transport = pci.deviceId() == DEVICE_LEGACY_NET
@@ -229,9 +291,9 @@ public final class VirtioDevice implements NetDevice {
         return offeredFeatures;
     }
 
-    /** Bytes of the virtio-net header before each frame: 10 (legacy) or 12 (modern). */
+    /** Bytes of the virtio-net header before each frame: 12 (modern, or legacy with MRG_RXBUF), else 10. */
     public int headerBytes() {
-        return queues.headerBytes();
+        return queues[0].headerBytes();
     }
 
     @Override
@@ -278,14 +340,14 @@ public final class VirtioDevice implements NetDevice {
     @Override
     public PacketPool pool(int queue) {
         checkQueue(queue);
-        return pool;
+        return pools[queue];
     }
 
     @Override
     public int receive(int queue, PacketBatch batch) {
         inDataPath = true; // a volatile write before the read of closed: close() sees one or the other
         try {
-            return closed ? 0 : queues.receive(batch);
+            return closed ? 0 : queues[queue].receive(batch);
         } finally {
             inDataPath = false;
         }
@@ -295,7 +357,7 @@ public final class VirtioDevice implements NetDevice {
     public int transmit(int queue, PacketBatch batch) {
         inDataPath = true;
         try {
-            return closed ? 0 : queues.transmit(batch);
+            return closed ? 0 : queues[queue].transmit(batch);
         } finally {
             inDataPath = false;
         }
@@ -304,11 +366,12 @@ public final class VirtioDevice implements NetDevice {
     @Override
     public DeviceCounters counters(int queue) {
         checkQueue(queue);
-        return counters;
+        return counters[queue];
     }
 
     /** Notifications sent to the device, and those the device suppressed, for diagnostics. */
     public String notificationStats() {
+        NetQueues queues = this.queues[0];
         return "rx kicks " + queues.rx().notifications() + " (suppressed " + queues.rx().suppressedNotifications()
                 + "), tx kicks " + queues.tx().notifications() + " (suppressed "
                 + queues.tx().suppressedNotifications() + ")";
@@ -334,12 +397,16 @@ public final class VirtioDevice implements NetDevice {
         try {
             // Let frames already queued go out (bounded): a reset drops what the device has not sent.
             long deadlineNs = System.nanoTime() + CLOSE_DRAIN_NS;
-            while (queues.tx().inFlight() > 0 && System.nanoTime() - deadlineNs < 0) {
-                queues.reclaim();
-                Thread.onSpinWait();
+            for (NetQueues q : queues) {
+                while (q.tx().inFlight() > 0 && System.nanoTime() - deadlineNs < 0) {
+                    q.reclaim();
+                    Thread.onSpinWait();
+                }
             }
             transport.reset();
-            queues.releaseAll();
+            for (NetQueues q : queues) {
+                q.releaseAll();
+            }
             pci.close();
         } finally {
             ringMemory.close();
@@ -348,9 +415,10 @@ public final class VirtioDevice implements NetDevice {
         LOG.log(Level.INFO, "closed {0}; kernel driver {1}", description(), pci.driverName());
     }
 
-    private static void checkQueue(int queue) {
-        if (queue != 0) {
-            throw new IndexOutOfBoundsException("this virtio device has one queue pair, not queue " + queue);
+    private void checkQueue(int queue) {
+        if (queue < 0 || queue >= queues.length) {
+            throw new IndexOutOfBoundsException("this virtio device has " + queues.length + " queue pairs, not queue "
+                    + queue);
         }
     }
 

@@ -44,6 +44,13 @@ public final class GuestDriverCheck {
         GuestDriverCheck check = new GuestDriverCheck();
         check.device("legacy", System.getenv("NETSTACK_LEGACY_PCI"), System.getenv("NETSTACK_LEGACY_HOST"), false);
         check.device("modern", System.getenv("NETSTACK_MODERN_PCI"), System.getenv("NETSTACK_MODERN_HOST"), true);
+        int queues = Integer.parseInt(System.getenv().getOrDefault("NETSTACK_GUEST_QUEUES", "1"));
+        if (queues > 1) {
+            check.multiqueue("legacy", System.getenv("NETSTACK_LEGACY_PCI"), System.getenv("NETSTACK_LEGACY_HOST"),
+                    queues);
+            check.multiqueue("modern", System.getenv("NETSTACK_MODERN_PCI"), System.getenv("NETSTACK_MODERN_HOST"),
+                    queues);
+        }
         check.badConfiguration();
         Files.write(results.resolve("guest-report.txt"), check.report);
         check.report.forEach(System.out::println);
@@ -71,7 +78,10 @@ public final class GuestDriverCheck {
         int arpAnswered = 0;
         try {
             expect(device.isModern() == modern, kind + ": transport is " + (modern ? "modern" : "legacy"));
-            expect(device.headerBytes() == (modern ? 12 : 10), kind + ": header of " + device.headerBytes() + " bytes");
+            boolean mergeable = (device.features() & dev.netstack.nic.virtio.internal.Features.MRG_RXBUF) != 0;
+            expect(mergeable, kind + ": MRG_RXBUF negotiated (QEMU offers it on both transports)");
+            // §5.1.6: num_buffers is present with VERSION_1 or MRG_RXBUF, so 12 bytes on both
+            expect(device.headerBytes() == 12, kind + ": header of " + device.headerBytes() + " bytes");
             expect(driverWhileOpen == null, kind + ": kernel driver unbound while open (was " + driverBefore + ")");
             report.add("info " + kind + ": opened in " + openMs + " ms, mac " + MacAddress.format(device.macAddress())
                     + ", offered 0x" + Long.toHexString(device.offeredFeatures()) + ", negotiated 0x"
@@ -231,14 +241,96 @@ public final class GuestDriverCheck {
         return (int) sent;
     }
 
+    /**
+     * With a device offering {@code queues} pairs (VIRTIO_NET_F_MQ): opens it asking for all of
+     * them, then from every transmit queue resolves the host by ARP and pings it, taking replies
+     * from whichever receive queue the device steers them to.
+     */
+    private void multiqueue(String kind, String pci, String hostAddress, int queues) {
+        int hostIp = ip(hostAddress);
+        int ourIp = (hostIp & ~0xff) | 2;
+        long sent = 0;
+        VirtioDevice device = VirtioDevice.open(
+                new VirtioSettings("eth0", PciAddress.parse(pci), -1, 512, null, queues));
+        try {
+            long mq = dev.netstack.nic.virtio.internal.Features.MQ | dev.netstack.nic.virtio.internal.Features.CTRL_VQ;
+            expect((device.features() & mq) == mq, kind + " mq: MQ and CTRL_VQ negotiated");
+            expect(device.queueCount() == queues, kind + " mq: " + device.queueCount() + " queue pairs");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!device.isLinkUp() && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
+            long mac = device.macAddress();
+            PacketBatch rx = new PacketBatch();
+            PacketBatch tx = new PacketBatch();
+            long[] receivedOn = new long[device.queueCount()];
+            for (int q = 0; q < device.queueCount(); q++) {
+                PacketPool pool = device.pool(q);
+                long hostMac = -1;
+                int replies = 0;
+                deadline = System.nanoTime() + 20_000_000_000L;
+                long resendNs = 0;
+                int seq = 0;
+                while (replies < PINGS && System.nanoTime() - deadline < 0) {
+                    if (System.nanoTime() - resendNs > 0) {
+                        if (hostMac < 0) {
+                            sent += send(device, q, tx, arp(pool.allocate(), 1, mac, ourIp, 0, hostIp));
+                            resendNs = System.nanoTime() + 500_000_000L;
+                        } else if (seq < PINGS) {
+                            sent += send(device, q, tx, echo(pool.allocate(), mac, hostMac, ourIp, hostIp, ++seq));
+                        } else {
+                            resendNs = System.nanoTime() + 1_000_000_000L;
+                        }
+                    }
+                    for (int r = 0; r < device.queueCount(); r++) {
+                        device.receive(r, rx);
+                        for (int i = 0; i < rx.size(); i++) {
+                            PacketBuffer b = rx.get(i);
+                            MemorySegment s = b.segment();
+                            int o = b.offset();
+                            receivedOn[r]++;
+                            if (isArp(b, 2) && s.get(BE32, o + 28) == hostIp) {
+                                hostMac = mac48(s, o + 22);
+                            } else if (isArp(b, 1) && s.get(BE32, o + 38) == ourIp) {
+                                sent += send(device, q, tx, arp(pool.allocate(), 2, mac, ourIp, mac48(s, o + 22),
+                                        s.get(BE32, o + 28)));
+                            } else if (b.length() >= 42 && s.get(BE16, o + 12) == 0x0800
+                                    && s.get(ValueLayout.JAVA_BYTE, o + 23) == 1
+                                    && s.get(ValueLayout.JAVA_BYTE, o + 34) == 0 && s.get(BE16, o + 38) == 0x4e53) {
+                                replies++;
+                            }
+                        }
+                        rx.releaseAll();
+                    }
+                }
+                expect(replies == PINGS, kind + " mq: transmit queue " + q + ": ARP and " + replies + " of " + PINGS
+                        + " echo replies from the host");
+            }
+            StringBuilder rxCounts = new StringBuilder();
+            for (int r = 0; r < receivedOn.length; r++) {
+                rxCounts.append(r == 0 ? "" : ", ").append("queue ").append(r).append(": ").append(receivedOn[r]);
+            }
+            report.add("info " + kind + " mq: frames received per queue: " + rxCounts);
+        } finally {
+            device.close();
+        }
+        report.add("sent " + kind + " mq " + sent);
+        expect("virtio-pci".equals(PciDevice.open(pci).driverName()), kind + " mq: kernel driver back after close");
+    }
+
     /** Queues one frame, retrying while the ring is full; returns 1 if taken. */
     private static int send(VirtioDevice device, PacketBatch tx, PacketBuffer frame) {
+        return send(device, 0, tx, frame);
+    }
+
+    /** Queues one frame on transmit queue {@code queue}, retrying while the ring is full; returns 1 if taken. */
+    private static int send(VirtioDevice device, int queue, PacketBatch tx, PacketBuffer frame) {
         if (frame == null) {
             return 0;
         }
         tx.add(frame);
         for (int tries = 0; tries < 1_000_000; tries++) {
-            int n = device.transmit(0, tx);
+            int n = device.transmit(queue, tx);
             tx.removeFirst(n);
             if (n == 1) {
                 return 1;

@@ -48,7 +48,7 @@ class VirtioGuestTest {
         deleteTree(results);
         Files.createDirectories(results);
 
-        List<String> command = new ArrayList<>(List.of(script.toString(), "-t", "240", "-o", results.toString(),
+        List<String> command = new ArrayList<>(List.of(script.toString(), "-t", "240", "-o", results.toString(), "-q", "2",
                 "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", classPath(),
                 GuestDriverCheck.class.getName()));
@@ -67,6 +67,8 @@ class VirtioGuestTest {
         for (String kind : new String[] {"legacy", "modern"}) {
             assertTrue(report.contains("ok   " + kind + ": kernel driver after close is virtio-pci"), report);
             assertTrue(report.contains("ok   " + kind + ": 20 of 20 echo replies"), report);
+            assertTrue(report.contains("ok   " + kind + " mq: 2 queue pairs"), report);
+            assertTrue(report.contains("ok   " + kind + " mq: transmit queue 1: ARP and 20 of 20 echo replies"), report);
         }
 
         // Every frame the driver sent arrived at the host's TAP of its device.
@@ -87,10 +89,17 @@ class VirtioGuestTest {
         assertTrue(legacyRx >= GuestDriverCheck.BURST + GuestDriverCheck.PINGS + 1);
     }
 
+    /** Frames the guest sent on a device: the single-queue run plus the multiqueue run ("sent KIND mq N"). */
     private static long sent(String report, String kind) {
-        Matcher m = Pattern.compile("sent " + kind + " (\\d+)").matcher(report);
-        assertTrue(m.find(), report);
-        return Long.parseLong(m.group(1));
+        Matcher m = Pattern.compile("sent " + kind + "(?: mq)? (\\d+)").matcher(report);
+        long sum = 0;
+        int lines = 0;
+        while (m.find()) {
+            sum += Long.parseLong(m.group(1));
+            lines++;
+        }
+        assertTrue(lines > 0, report);
+        return sum;
     }
 
     /** The classes the guest program needs, as directories or jars of this build (the guest sees the same paths). */

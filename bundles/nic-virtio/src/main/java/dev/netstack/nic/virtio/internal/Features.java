@@ -5,10 +5,11 @@ package dev.netstack.nic.virtio.internal;
  *
  * <p>Negotiated when offered: MAC, STATUS, CSUM (transmit checksum offload), GUEST_CSUM (the
  * device reports validated checksums and may deliver partially checksummed frames), VERSION_1
- * (modern transport, required there) and ANY_LAYOUT (legacy, so the header and the frame share a
- * descriptor). Left out for now: MRG_RXBUF (frames spanning buffers; not needed at a 1500 MTU with
- * 2 KiB buffers), MQ (several queue pairs), CTRL_VQ (and with it MAC filters), EVENT_IDX,
- * INDIRECT_DESC, the TSO/GSO family.
+ * (modern transport, required there), ANY_LAYOUT (legacy, so the header and the frame share a
+ * descriptor) and MRG_RXBUF (§5.1.6.3: the header gains num_buffers, also on legacy devices, and
+ * a received frame may span several buffers). MQ with CTRL_VQ only when more than one queue pair
+ * is wanted and both are offered (§5.1.3.1: MQ requires CTRL_VQ). Left out for now: CTRL_VQ on
+ * its own (MAC filters), EVENT_IDX, INDIRECT_DESC, the TSO/GSO family.
  */
 public final class Features {
 
@@ -26,6 +27,8 @@ public final class Features {
     /** Config field offsets of a network device (§5.1.4). */
     public static final int CONFIG_MAC = 0;
     public static final int CONFIG_STATUS = 6;
+    /** le16 max_virtqueue_pairs, valid with MQ (§5.1.4). */
+    public static final int CONFIG_MAX_VIRTQUEUE_PAIRS = 8;
     /** Link up bit of the status field (§5.1.4). */
     public static final int STATUS_LINK_UP = 1;
 
@@ -34,8 +37,27 @@ public final class Features {
 
     /** The features the driver accepts from those {@code offered}. */
     public static long negotiate(long offered, boolean modern) {
-        long wanted = MAC | STATUS | CSUM | GUEST_CSUM | (modern ? VERSION_1 : ANY_LAYOUT);
+        return negotiate(offered, modern, false);
+    }
+
+    /**
+     * The features the driver accepts from those {@code offered}; with {@code multiqueue}, also MQ
+     * and CTRL_VQ if both are offered.
+     */
+    public static long negotiate(long offered, boolean modern, boolean multiqueue) {
+        long wanted = MAC | STATUS | CSUM | GUEST_CSUM | MRG_RXBUF | (modern ? VERSION_1 : ANY_LAYOUT);
+        if (multiqueue && (offered & (MQ | CTRL_VQ)) == (MQ | CTRL_VQ)) {
+            wanted |= MQ | CTRL_VQ;
+        }
         return offered & wanted;
+    }
+
+    /**
+     * Bytes of the virtio-net header for the {@code negotiated} features (§5.1.6): 12 with
+     * VERSION_1 or MRG_RXBUF (num_buffers present), else 10 (legacy without mergeable buffers).
+     */
+    public static int headerBytes(long negotiated) {
+        return VirtioNetHeader.length((negotiated & (VERSION_1 | MRG_RXBUF)) != 0);
     }
 
     /** Readable names of the bits set, for logs. */

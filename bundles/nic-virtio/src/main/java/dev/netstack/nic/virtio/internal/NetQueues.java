@@ -46,21 +46,33 @@ public final class NetQueues {
     private final int queue;
     private final boolean txChecksumOffload;
     private final boolean rxChecksumReported;
+    private final boolean mergeable;
     private long rxRefills;
     private long txReclaims;
 
     /** A queue pair without checksum offloads. */
     public NetQueues(int queue, Virtqueue rx, Virtqueue tx, PacketPool pool, int headerBytes, DeviceCounters counters) {
-        this(queue, rx, tx, pool, headerBytes, counters, false, false);
+        this(queue, rx, tx, pool, headerBytes, counters, false, false, false);
+    }
+
+    /** A queue pair without mergeable receive buffers. */
+    public NetQueues(int queue, Virtqueue rx, Virtqueue tx, PacketPool pool, int headerBytes, DeviceCounters counters,
+            boolean txChecksumOffload, boolean rxChecksumReported) {
+        this(queue, rx, tx, pool, headerBytes, counters, txChecksumOffload, rxChecksumReported, false);
     }
 
     /**
      * @param txChecksumOffload VIRTIO_NET_F_CSUM was negotiated: partial checksums go to the device
      * @param rxChecksumReported VIRTIO_NET_F_GUEST_CSUM was negotiated: the device flags frames
      *        whose checksum it validated and may deliver frames whose checksum is only partial
+     * @param mergeable VIRTIO_NET_F_MRG_RXBUF was negotiated: a received frame may span
+     *        {@code num_buffers} receive buffers (§5.1.6.4); needs the 12-byte header
      */
     public NetQueues(int queue, Virtqueue rx, Virtqueue tx, PacketPool pool, int headerBytes, DeviceCounters counters,
-            boolean txChecksumOffload, boolean rxChecksumReported) {
+            boolean txChecksumOffload, boolean rxChecksumReported, boolean mergeable) {
+        if (mergeable && headerBytes != VirtioNetHeader.MODERN_BYTES) {
+            throw new IllegalArgumentException("mergeable receive buffers need the 12-byte virtio-net header");
+        }
         if (pool.headroom() < headerBytes) {
             throw new IllegalArgumentException("pool headroom " + pool.headroom() + " leaves no room for the "
                     + headerBytes + "-byte virtio-net header");
@@ -78,6 +90,7 @@ public final class NetQueues {
         this.maxFrameBytes = pool.bufferSize() - headroom;
         this.txChecksumOffload = txChecksumOffload;
         this.rxChecksumReported = rxChecksumReported;
+        this.mergeable = mergeable;
     }
 
     public Virtqueue rx() {
@@ -94,6 +107,11 @@ public final class NetQueues {
 
     public int headerBytes() {
         return headerBytes;
+    }
+
+    /** Whether received frames may span several buffers (VIRTIO_NET_F_MRG_RXBUF). */
+    public boolean mergeable() {
+        return mergeable;
     }
 
     /** Free receive descriptors that trigger a refill. */
@@ -163,7 +181,14 @@ public final class NetQueues {
                 }
                 break;
             }
-            int frameBytes = rx.lastUsedLength() - headerBytes;
+            int usedBytes = rx.lastUsedLength();
+            int frameBytes = usedBytes - headerBytes;
+            if (mergeable && usedBytes >= headerBytes) {
+                int parts = header.wrap(buffer.segment(), headroom - headerBytes).numBuffers();
+                if (parts != 1) {
+                    frameBytes = gather(buffer, frameBytes, parts);
+                }
+            }
             if (frameBytes < ETHERNET_HEADER || frameBytes > maxFrameBytes) {
                 counters.rxErrors++;
                 buffer.release();
@@ -182,6 +207,41 @@ public final class NetQueues {
         }
         refill(refillBatch);
         return received;
+    }
+
+    /**
+     * With MRG_RXBUF (§5.1.6.4): the frame whose first buffer is {@code first} continues in the
+     * next {@code parts - 1} used entries, which the device publishes together with the first
+     * (§5.1.6.4.1: at least num_buffers are observed as used). Their data, which starts at the
+     * descriptor address without a header, is copied after the first part if the whole frame fits
+     * in one buffer. Every continuation entry is consumed and its buffer released whatever happens.
+     *
+     * @return the frame's length, or -1 if it is to be dropped (too large, num_buffers 0, fewer
+     *         entries than announced, a corrupt entry)
+     */
+    private int gather(PacketBuffer first, int firstBytes, int parts) {
+        boolean keep = parts > 0 && firstBytes >= 0;
+        int total = firstBytes;
+        for (int i = 1; i < parts; i++) {
+            PacketBuffer part = rx.takeUsed();
+            if (part == null) {
+                if (rx.lastUsedLength() < 0) {
+                    counters.rxErrors++; // a corrupt entry: consumed, but the frame has a hole
+                    keep = false;
+                    continue;
+                }
+                return -1; // fewer used entries than num_buffers: a device bug; drop what we have
+            }
+            int partBytes = rx.lastUsedLength();
+            if (keep && partBytes >= 0 && partBytes <= maxFrameBytes - total) {
+                MemorySegment.copy(part.segment(), headroom - headerBytes, first.segment(), headroom + total, partBytes);
+                total += partBytes;
+            } else {
+                keep = false;
+            }
+            part.release();
+        }
+        return keep ? total : -1;
     }
 
     /**

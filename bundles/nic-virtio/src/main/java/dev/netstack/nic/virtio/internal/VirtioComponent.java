@@ -53,7 +53,7 @@ public final class VirtioComponent {
 
     public static VirtioSettings settings(VirtioConfiguration config) {
         return VirtioSettings.parse(config.name(), config.pci(), config.mac(), config.pool_buffers(),
-                config.hugepages());
+                config.hugepages(), config.queues());
     }
 
     /** Registers the device decorated by {@link NetDevices#decorate} (fault.* settings, capture point). */

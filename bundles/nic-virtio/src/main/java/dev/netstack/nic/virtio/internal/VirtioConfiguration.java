@@ -22,4 +22,8 @@ public @interface VirtioConfiguration {
 
     @AttributeDefinition(description = "hugetlbfs mount point; empty to use the first one in /proc/mounts.")
     String hugepages() default "";
+
+    @AttributeDefinition(description = "Queue pairs wanted, capped by the device's max_virtqueue_pairs; more than"
+            + " one needs VIRTIO_NET_F_MQ (one packet pool of pool.buffers per pair).")
+    int queues() default 1;
 }

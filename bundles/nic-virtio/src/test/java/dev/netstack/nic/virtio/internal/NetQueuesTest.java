@@ -3,6 +3,7 @@ package dev.netstack.nic.virtio.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netstack.nic.DeviceCounters;
@@ -450,5 +451,130 @@ class NetQueuesTest {
         PacketBuffer b = pool.allocate();
         b.append(60);
         return b;
+    }
+
+    private NetQueues mergeable() {
+        return new NetQueues(0, rx, tx, pool, 12, counters, false, false, true);
+    }
+
+    /** A continuation buffer of a merged frame: data from its first byte, no header. */
+    private static final int CONTINUATION = -1;
+
+    /** Writes {@code bytes} of pattern {@code base + i} at a descriptor, after a header with num_buffers {@code parts} unless a continuation. */
+    private int put(RingModel.Descriptor d, int parts, int base, int bytes) {
+        MemorySegment slot = at(d.address(), d.length());
+        int at = 0;
+        if (parts != CONTINUATION) {
+            new VirtioNetHeader(12).wrap(slot, 0).clear().numBuffers(parts);
+            at = 12;
+        }
+        for (int i = 0; i < bytes; i++) {
+            slot.set(ValueLayout.JAVA_BYTE, at + i, (byte) (base + i));
+        }
+        return at + bytes;
+    }
+
+    private void assertNoLeak(PacketBatch batch) {
+        assertEquals(rx.inFlight() + tx.inFlight() + batch.size(), pool.inUse());
+    }
+
+    @Test
+    void mergeableNeedsTheTwelveByteHeader() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new NetQueues(0, rx, tx, pool, 10, counters, false, false, true));
+    }
+
+    @Test
+    void mergeableFrameSpanningThreeBuffersIsAssembledInTheFirst() {
+        NetQueues q = mergeable();
+        q.fill();
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        rxDevice.use(d.get(0).id(), put(d.get(0), 3, 0, 600));
+        rxDevice.use(d.get(1).id(), put(d.get(1), CONTINUATION, 600, 500));
+        rxDevice.use(d.get(2).id(), put(d.get(2), CONTINUATION, 1100, 300));
+        rxDevice.use(d.get(3).id(), put(d.get(3), 1, 7, 60)); // the next frame, in one buffer
+        PacketBatch batch = new PacketBatch();
+        assertEquals(2, q.receive(batch));
+        PacketBuffer b = batch.get(0);
+        assertEquals(128, b.offset());
+        assertEquals(1400, b.length());
+        for (int i = 0; i < 1400; i++) {
+            assertEquals((byte) i, b.segment().get(ValueLayout.JAVA_BYTE, b.offset() + i), "byte " + i);
+        }
+        assertEquals(60, batch.get(1).length());
+        assertEquals(7, batch.get(1).segment().get(ValueLayout.JAVA_BYTE, batch.get(1).offset()));
+        assertEquals(2, counters.rxPackets);
+        assertEquals(1460, counters.rxBytes);
+        assertEquals(0, counters.rxErrors);
+        assertEquals(0, rx.pendingUsed());
+        assertNoLeak(batch);
+        batch.releaseAll();
+    }
+
+    @Test
+    void mergeableFrameTooLargeForOneBufferIsDroppedAndAllItsBuffersConsumed() {
+        NetQueues q = mergeable();
+        q.fill();
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        rxDevice.use(d.get(0).id(), put(d.get(0), 2, 0, 1920));
+        rxDevice.use(d.get(1).id(), put(d.get(1), CONTINUATION, 0, 1000));
+        rxDevice.use(d.get(2).id(), put(d.get(2), 1, 9, 60));
+        PacketBatch batch = new PacketBatch();
+        assertEquals(1, q.receive(batch));
+        assertEquals(60, batch.get(0).length());
+        assertEquals(9, batch.get(0).segment().get(ValueLayout.JAVA_BYTE, batch.get(0).offset()));
+        assertEquals(1, counters.rxErrors);
+        assertEquals(1, counters.rxPackets);
+        assertEquals(0, rx.pendingUsed());
+        assertNoLeak(batch);
+        batch.releaseAll();
+    }
+
+    @Test
+    void mergeableFrameFillingExactlyOneBufferIsKept() {
+        NetQueues q = mergeable();
+        q.fill();
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        rxDevice.use(d.get(0).id(), put(d.get(0), 2, 0, 1000));
+        rxDevice.use(d.get(1).id(), put(d.get(1), CONTINUATION, 1000, 920));
+        PacketBatch batch = new PacketBatch();
+        assertEquals(1, q.receive(batch));
+        assertEquals(1920, batch.get(0).length());
+        assertEquals((byte) 1919, batch.get(0).segment().get(ValueLayout.JAVA_BYTE, batch.get(0).offset() + 1919));
+        assertNoLeak(batch);
+        batch.releaseAll();
+    }
+
+    @Test
+    void mergeableFramesWithTooFewEntriesOrZeroBuffersAreDroppedWithoutStalling() {
+        NetQueues q = mergeable();
+        q.fill();
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        rxDevice.use(d.get(0).id(), put(d.get(0), 0xffff, 0, 100)); // claims more entries than exist
+        rxDevice.use(d.get(1).id(), put(d.get(1), CONTINUATION, 0, 100));
+        PacketBatch batch = new PacketBatch();
+        assertEquals(0, q.receive(batch));
+        assertEquals(1, counters.rxErrors);
+        assertNoLeak(batch);
+        rxDevice.use(d.get(2).id(), put(d.get(2), 0, 0, 100)); // num_buffers 0: invalid
+        rxDevice.use(d.get(3).id(), put(d.get(3), 1, 3, 80));
+        assertEquals(1, q.receive(batch));
+        assertEquals(80, batch.get(0).length());
+        assertEquals(2, counters.rxErrors);
+        assertNoLeak(batch);
+        batch.releaseAll();
+    }
+
+    @Test
+    void withoutMergeableBuffersNumBuffersIsIgnored() {
+        NetQueues q = new NetQueues(0, rx, tx, pool, 12, counters);
+        q.fill();
+        List<RingModel.Descriptor> d = rxDevice.takeAvailable();
+        rxDevice.use(d.get(0).id(), put(d.get(0), 2, 0, 60));
+        rxDevice.use(d.get(1).id(), put(d.get(1), 1, 0, 60));
+        PacketBatch batch = new PacketBatch();
+        assertEquals(2, q.receive(batch));
+        assertNoLeak(batch);
+        batch.releaseAll();
     }
 }

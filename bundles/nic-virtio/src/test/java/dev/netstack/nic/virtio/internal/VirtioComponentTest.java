@@ -45,6 +45,11 @@ class VirtioComponentTest {
             public String hugepages() {
                 return hugepages;
             }
+
+            @Override
+            public int queues() {
+                return 1;
+            }
         };
     }
 
