@@ -18,11 +18,10 @@ import java.util.function.LongSupplier;
  * <p><b>Ownership.</b> The wrapper owns the inner device (closed by {@link #close()}) and the
  * writer while started; frames are only borrowed for writing.
  */
-public final class CapturingDevice implements NetDevice {
+public final class CapturingDevice extends DecoratedDevice {
 
     private static final System.Logger LOG = System.getLogger(CapturingDevice.class.getName());
 
-    private final NetDevice inner;
     private final LongSupplier epochNs;
     private volatile PcapWriter writer;
 
@@ -31,7 +30,7 @@ public final class CapturingDevice implements NetDevice {
      * @param epochNs wall-clock time in nanoseconds since 1970 for the timestamps
      */
     public CapturingDevice(NetDevice inner, LongSupplier epochNs) {
-        this.inner = inner;
+        super(inner);
         this.epochNs = epochNs;
     }
 
@@ -45,10 +44,6 @@ public final class CapturingDevice implements NetDevice {
         java.time.Instant now = java.time.Instant.now();
         long baseEpoch = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         return () -> baseEpoch + (System.nanoTime() - baseNano);
-    }
-
-    public NetDevice inner() {
-        return inner;
     }
 
     /** Starts writing to {@code to} (the device owns it until {@link #stop}); stops a capture in progress first. */
@@ -122,48 +117,8 @@ public final class CapturingDevice implements NetDevice {
     }
 
     @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
     public String description() {
         return "capture(" + inner.description() + ")";
-    }
-
-    @Override
-    public long macAddress() {
-        return inner.macAddress();
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
-    }
-
-    @Override
-    public boolean isLinkUp() {
-        return inner.isLinkUp();
-    }
-
-    @Override
-    public DeviceCapabilities capabilities() {
-        return inner.capabilities();
-    }
-
-    @Override
-    public PacketPool pool(int queue) {
-        return inner.pool(queue);
-    }
-
-    @Override
-    public int readinessFd(int queue) {
-        return inner.readinessFd(queue);
-    }
-
-    @Override
-    public DeviceCounters counters(int queue) {
-        return inner.counters(queue);
     }
 
     /** Stops any capture and closes the inner device. */

@@ -32,14 +32,16 @@ import java.util.function.LongSupplier;
  * <p><b>Threads.</b> As for every device: queue {@code q} (both directions) is driven by one
  * shard thread; the per-queue {@link FaultCounters} are written by it and readable racily from any
  * thread. {@link #close()} must come after the shards stopped using the device.
+ *
+ * <p>A delayed frame becomes ready without the device's readiness fd turning readable; idle
+ * strategies bound their sleep by timers only, so a delayed frame may wait one sleep longer.
  */
-public final class FaultInjectingDevice implements NetDevice {
+public final class FaultInjectingDevice extends DecoratedDevice {
 
     /** Frames one direction of one queue may hold (delay ring), a power of two. */
     public static final int HOLD_CAPACITY = 4096;
     private static final int SCRATCH = 32;
 
-    private final NetDevice inner;
     private final FaultPlan plan;
     private final LongSupplier clockNs;
     private final Lane[] rx;
@@ -54,7 +56,7 @@ public final class FaultInjectingDevice implements NetDevice {
      * @param clockNs monotonic nanoseconds, read on the shard thread
      */
     public FaultInjectingDevice(NetDevice inner, FaultPlan plan, LongSupplier clockNs) {
-        this.inner = inner;
+        super(inner);
         this.plan = plan;
         this.clockNs = clockNs;
         int queues = inner.queueCount();
@@ -80,10 +82,6 @@ public final class FaultInjectingDevice implements NetDevice {
     }
 
     /** The wrapped device. */
-    public NetDevice inner() {
-        return inner;
-    }
-
     public FaultPlan plan() {
         return plan;
     }
@@ -104,50 +102,8 @@ public final class FaultInjectingDevice implements NetDevice {
     }
 
     @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
     public String description() {
         return "faults(" + inner.description() + ")";
-    }
-
-    @Override
-    public long macAddress() {
-        return inner.macAddress();
-    }
-
-    @Override
-    public int mtu() {
-        return inner.mtu();
-    }
-
-    @Override
-    public boolean isLinkUp() {
-        return inner.isLinkUp();
-    }
-
-    @Override
-    public DeviceCapabilities capabilities() {
-        return inner.capabilities();
-    }
-
-    @Override
-    public PacketPool pool(int queue) {
-        return inner.pool(queue);
-    }
-
-    @Override
-    public int readinessFd(int queue) {
-        // A delayed frame becomes ready without the fd turning readable; idle strategies bound
-        // their sleep by timers only, so a delayed frame may wait one sleep longer.
-        return inner.readinessFd(queue);
-    }
-
-    @Override
-    public DeviceCounters counters(int queue) {
-        return inner.counters(queue);
     }
 
     @Override

@@ -38,13 +38,10 @@ public final class NetDevices {
     public static NetDevice unwrap(NetDevice device) {
         NetDevice current = device;
         while (true) {
-            if (current instanceof CapturingDevice capturing) {
-                current = capturing.inner();
-            } else if (current instanceof FaultInjectingDevice faulted) {
-                current = faulted.inner();
-            } else {
+            if (!(current instanceof DecoratedDevice decorated)) {
                 return current;
             }
+            current = decorated.inner();
         }
     }
 }
