@@ -31,7 +31,7 @@ class TcpAttackTest {
 
     @Disabled("Open bug (issue 3): intermittently, a client that connects during an hping3 SYN flood is"
             + " reset after the handshake (curl: Recv failure: Connection reset by peer, connect 0.13 s);"
-            + " passed in 4 of 5 full runs. Run it alone to reproduce:"
+            + " passed in 4 of 5 full runs. To reproduce, remove @Disabled and run"
             + " mvn -pl interop -am verify -Dtest=TcpAttackTest#legitimateClientConnectsDuringASynFlood")
     @Test
     void legitimateClientConnectsDuringASynFlood() throws Exception {
