@@ -70,6 +70,69 @@ public interface TcpConnection {
     /** In-order bytes waiting to be received (the netstat Recv-Q). */
     int readableBytes();
 
+    // ------------------------------------------------------------------ zero-copy receive
+
+    /**
+     * Turns zero-copy receive on or off. While on, an in-order segment that arrives when nothing
+     * else waits keeps its own packet buffer, which {@link #receiveBuffer()} hands to the
+     * application; {@link #receive} still works and copies out of those buffers.
+     *
+     * <p><b>When a copy still happens</b> (the payload goes into the receive ring as without
+     * zero-copy, and {@link #receiveBuffer()} later copies it from there into a fresh buffer):
+     * <ul>
+     *   <li>out-of-order data, the segment that fills the hole and every in-order segment after it
+     *       until the application has taken everything from the ring (stream order: buffers are
+     *       only queued while the ring is empty);</li>
+     *   <li>a segment arriving while the connection already holds its maximum of buffers (ready plus
+     *       lent: receive buffer size / 1024, between 8 and 256), so one connection cannot pin a
+     *       device's whole receive pool;</li>
+     *   <li>data that arrived before zero-copy was turned on (e.g. between handshake and accept).</li>
+     * </ul>
+     *
+     * <p><b>Flow control:</b> buffers waiting and buffers lent to the application are charged to
+     * the receive buffer like ring bytes, so the advertised window closes while the application
+     * holds data and opens (with a window update) when it releases it.
+     */
+    default void setZeroCopyReceive(boolean enabled) {
+        throw new UnsupportedOperationException("zero-copy receive");
+    }
+
+    /** Whether zero-copy receive is on. */
+    default boolean zeroCopyReceive() {
+        return false;
+    }
+
+    /**
+     * The next in-order data as a buffer; its {@code [offset, offset + length)} covers only payload
+     * (headers stay in the headroom, do not rely on them).
+     *
+     * <p><b>Ownership:</b> the caller owns the returned buffer and gives it back with
+     * {@link #release(PacketBuffer)} on this connection (not {@link PacketBuffer#release()}), which
+     * opens the window by the bytes it carried; it may modify or keep the buffer until then. After
+     * the connection closed, {@code release} still frees it. If the application closes or aborts
+     * the connection, buffers not yet taken are released by the stack.
+     *
+     * @return the buffer, or null when nothing waits (then {@link #receive} with {@code max} 0 tells
+     *     end of stream by -1) or when ring data waits but no buffer was free to copy it into
+     *     ({@link #readableBytes()} is then above 0: receive by copy, or retry)
+     */
+    default PacketBuffer receiveBuffer() {
+        return null;
+    }
+
+    /**
+     * Gives back a buffer from {@link #receiveBuffer()} (any other buffer is just released).
+     * <b>Ownership:</b> takes ownership.
+     */
+    default void release(PacketBuffer buffer) {
+        buffer.release();
+    }
+
+    /** Buffers from {@link #receiveBuffer()} the application holds now (charged to the window). */
+    default int heldBuffers() {
+        return 0;
+    }
+
     // ------------------------------------------------------------------ closing
 
     /** Sends FIN after the buffered data (half-close, shutdown(SHUT_WR)); receiving continues. */

@@ -15,6 +15,7 @@ import dev.netstack.tcp.TcpListenerHandler;
 import dev.netstack.tcp.TcpOptions;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import org.jctools.queues.MpscArrayQueue;
 import org.jctools.queues.SpscArrayQueue;
 
 /**
@@ -26,9 +27,17 @@ import org.jctools.queues.SpscArrayQueue;
  *   app ── send ──► tx ByteRing ──(pump: drainTx)──► TcpConnection.send
  *   app ◄─ receive ─ rx ByteRing ◄──(onReadable/pump: fillRx)── TcpConnection.receive
  *   app ── send(PacketBuffer) ──► zcSend BufferRing ──► TcpConnection.send(PacketBuffer)
- *   app ◄─ receiveBuffer ── zcRecv BufferRing ◄── pool buffer filled by TcpConnection.receive
+ *   app ◄─ receiveBuffer ── zcRecv BufferRing ◄── TcpConnection.receiveBuffer (the segment's own buffer)
+ *   app ── release ──► zcReturns MPSC queue ──(pump)──► TcpConnection.release (opens the window)
  *   app ◄─ allocate ── loan BufferRing ◄── pool
  * </pre>
+ *
+ * <p>Zero-copy receive passes the stack's segment buffers through: the bytes the application
+ * reads are where the device wrote them. Buffers in {@code zcRecv} and in the application's hands
+ * stay charged to the connection's receive window until they come back through {@code zcReturns}.
+ * A copy happens only where {@link TcpConnection#setZeroCopyReceive} says (data that went through
+ * the connection's ring), or when the connection has ring data but no buffer to put it in: then
+ * this socket copies into a buffer of its own pool.
  *
  * <p>"Stalled" flags close the gap of edge-triggered events: when a ring toward the application is
  * full the shard sets the flag and re-checks the space; the application frees space and then reads
@@ -70,6 +79,8 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     private BufferRing zcSend;
     private BufferRing zcRecv;
     private BufferRing loan;
+    /** Buffers the application gives back (any thread) to the shard, where the connection takes them. */
+    private MpscArrayQueue<PacketBuffer> zcReturns;
     private SpscArrayQueue<TcpStreamSocket> acceptQueue;
 
     // shard only
@@ -105,6 +116,8 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         zcSend = new BufferRing(ZERO_COPY_RING);
         zcRecv = new BufferRing(ZERO_COPY_RING);
         loan = new BufferRing(LOAN_BUFFERS);
+        // more than a connection can lend (256) plus the ring toward the application
+        zcReturns = new MpscArrayQueue<>(512);
     }
 
     // ================================================================== control calls
@@ -205,6 +218,9 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         try {
             call(() -> {
                 TcpConnection c = tcp.connect(address, port, localAddress, localPort, connectOptions, this);
+                if (zeroCopyReceive) {
+                    c.setZeroCopyReceive(true);
+                }
                 connection = c;
                 localAddress = c.localAddress();
                 localPort = c.localPort();
@@ -632,9 +648,32 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
     }
 
+    /**
+     * Received buffers go back to the connection (their bytes stop being charged to its window);
+     * allocated ones to their pool. Any thread; allocation-free unless the queue is full, then it
+     * waits for the shard to drain it.
+     */
     @Override
     public void release(PacketBuffer buffer) {
-        returnBuffer(buffer);
+        MpscArrayQueue<PacketBuffer> q = zcReturns;
+        if (q == null || !zeroCopyReceive) {
+            returnBuffer(buffer);
+            return;
+        }
+        if (shard.inShard()) {
+            TcpConnection c = connection;
+            if (c != null) {
+                c.release(buffer);
+            } else {
+                buffer.release();
+            }
+            return;
+        }
+        while (!q.offer(buffer)) {
+            schedulePump();
+            Thread.onSpinWait();
+        }
+        schedulePump();
     }
 
     // ================================================================== options
@@ -829,11 +868,30 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         PacketBuffer b;
         if (zcRecv != null) {
             while ((b = zcRecv.poll()) != null) {
-                b.release();
+                if (c != null) {
+                    c.release(b);
+                } else {
+                    b.release();
+                }
             }
             while ((b = loan.poll()) != null) {
                 b.release();
             }
+        }
+        if (c != null && zeroCopyReceive && state == DONE) {
+            c.close(); // the connection is gone: releases the buffers it had not handed over yet
+        }
+    }
+
+    /** Shard: gives the buffers the application released back to the connection. */
+    private void drainReturns(TcpConnection c) {
+        MpscArrayQueue<PacketBuffer> q = zcReturns;
+        if (q == null) {
+            return;
+        }
+        PacketBuffer b;
+        while ((b = q.relaxedPoll()) != null) {
+            c.release(b);
         }
     }
 
@@ -847,6 +905,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         if (c == null) {
             return;
         }
+        drainReturns(c);
         drainTx(c);
         fillRx(c);
         if (loanWanted && !closed) {
@@ -971,7 +1030,17 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
                 }
                 break;
             }
-            PacketBuffer b = owner.pool().allocate();
+            if (closed) {
+                break; // closeOnShard gives everything back
+            }
+            PacketBuffer b = c.receiveBuffer(); // the segment's own buffer (or ring data the connection copied)
+            if (b != null) {
+                zcRecv.offer(b, 0, 0, 0);
+                got = true;
+                continue;
+            }
+            // ring data but the connection found no free buffer: copy into one of this layer's pool
+            b = owner.pool().allocate();
             if (b == null) {
                 rxStalled = true; // retried when buffers come back
                 owner.waitForBuffers(this);
@@ -1020,6 +1089,9 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
                 break;
             }
             TcpStreamSocket s = new TcpStreamSocket(owner, c, options, zeroCopyReceive);
+            if (zeroCopyReceive) {
+                c.setZeroCopyReceive(true);
+            }
             c.setHandler(s);
             s.pump();
             acceptQueue.offer(s);
@@ -1056,6 +1128,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
 
     @Override
     public void onClosed(TcpConnection c, TcpError reason) {
+        drainReturns(c);
         fillRx(c);
         SocketError e = Errors.of(reason);
         if (e != null && !(reason == TcpError.CONNECTION_ABORTED && closed)) {
@@ -1064,6 +1137,9 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         state = DONE;
         signal();
         drainTx(c); // releases what can no longer be sent
+        if (closed && zeroCopyReceive) {
+            closeOnShard(); // the application is gone: every buffer goes back
+        }
     }
 
     /** Events of the listener: the accept queue fills the socket's queue toward the application. */

@@ -25,6 +25,13 @@ import java.nio.ByteBuffer;
  * segment before sending. In zero-copy receive mode the stack's datagram buffers themselves go to
  * the application through a {@link BufferRing}, with source address, port and destination as
  * metadata.
+ *
+ * <p>Zero-copy send: {@code allocate} takes a buffer from the {@code loan} ring (kept topped up by
+ * the shard), and {@code sendTo(PacketBuffer, ...)} puts it with its destination into the
+ * {@code zcSend} ring; the shard hands it to {@link UdpSocket#sendTo(int, int, PacketBuffer)},
+ * which prepends the headers in its headroom. Nothing is copied between the application's write
+ * and the device (a PCI device copies a buffer that is not from its own pool; a connected socket
+ * therefore lends buffers of the device toward its peer).
  */
 final class UdpDatagramSocket extends StackSocket implements DatagramSocket, UdpHandler {
 
@@ -33,7 +40,12 @@ final class UdpDatagramSocket extends StackSocket implements DatagramSocket, Udp
 
     private final ByteRing rx;
     private final ByteRing tx;
+    private static final int LOAN_BUFFERS = 32;
+
     private final BufferRing zcRecv = new BufferRing(256);
+    private final BufferRing zcSend = new BufferRing(256);
+    private final BufferRing loan = new BufferRing(LOAN_BUFFERS);
+    private volatile boolean loanWanted;
     private final UdpDatagram scratchFrom = new UdpDatagram(); // shard only
     private volatile boolean zeroCopyReceive;
     private volatile boolean rxStalled;
@@ -234,6 +246,117 @@ final class UdpDatagramSocket extends StackSocket implements DatagramSocket, Udp
         tx.putInt(at + 8, port);
         tx.produced(TX_HEADER + length);
         schedulePump();
+    }
+
+    // ================================================================== zero-copy sending
+
+    @Override
+    public PacketBuffer allocate() {
+        ensureOpened();
+        while (true) {
+            PacketBuffer b = loan.poll();
+            if (b != null) {
+                if (loan.size() < LOAN_BUFFERS / 2) {
+                    loanWanted = true;
+                    schedulePump();
+                }
+                return b;
+            }
+            loanWanted = true;
+            schedulePump();
+            if (!blocking) {
+                return null;
+            }
+            writeWaiter = Thread.currentThread();
+            if (loan.size() == 0 && !closed) {
+                park(this, 0);
+            }
+            writeWaiter = null;
+            checkOpen();
+        }
+    }
+
+    @Override
+    public boolean sendTo(PacketBuffer buffer, int address, int port) {
+        if (!offerZeroCopy(buffer, address, port)) {
+            return false;
+        }
+        schedulePump();
+        return true;
+    }
+
+    @Override
+    public boolean send(PacketBuffer buffer) {
+        if (remotePort == 0) {
+            returnBuffer(buffer);
+            throw new SocketException(SocketError.DESTINATION_ADDRESS_REQUIRED);
+        }
+        return sendTo(buffer, 0, 0);
+    }
+
+    @Override
+    public int sendTo(PacketBuffer[] buffers, int count, int address, int port) {
+        java.util.Objects.checkFromIndexSize(0, count, buffers.length);
+        int queued = 0;
+        try {
+            while (queued < count) {
+                if (!offerZeroCopy(buffers[queued], address, port)) {
+                    break;
+                }
+                buffers[queued] = null;
+                queued++;
+            }
+        } catch (SocketException e) {
+            buffers[queued] = null; // offerZeroCopy released it
+            for (int i = queued + 1; i < count; i++) {
+                returnBuffer(buffers[i]);
+                buffers[i] = null;
+            }
+            if (queued > 0) {
+                schedulePump();
+            }
+            throw e;
+        }
+        if (queued > 0) {
+            schedulePump();
+        }
+        return queued;
+    }
+
+    /** Queues one buffer for the shard; false if non-blocking and the ring is full. Releases it on error. */
+    private boolean offerZeroCopy(PacketBuffer buffer, int address, int port) {
+        try {
+            ensureOpened();
+            throwPending();
+            if (address == 0 && remotePort == 0) {
+                throw new SocketException(SocketError.DESTINATION_ADDRESS_REQUIRED);
+            }
+            if (address != 0 && (port <= 0 || port > 65_535)) {
+                throw new SocketException(SocketError.INVALID_ARGUMENT, "destination port " + port);
+            }
+            if (buffer.length() > UdpLayer.MAX_PAYLOAD) {
+                throw new SocketException(SocketError.MESSAGE_TOO_LONG, buffer.length() + " bytes");
+            }
+        } catch (SocketException e) {
+            returnBuffer(buffer);
+            throw e;
+        }
+        while (!zcSend.offer(buffer, address, port, 0)) {
+            if (!blocking) {
+                return false;
+            }
+            schedulePump();
+            writeWaiter = Thread.currentThread();
+            if (zcSend.isFull() && !closed) {
+                park(this, 0);
+            }
+            writeWaiter = null;
+            if (closed) {
+                returnBuffer(buffer);
+                checkOpen();
+            }
+        }
+        return true;
     }
 
     // ================================================================== receiving
@@ -448,6 +571,9 @@ final class UdpDatagramSocket extends StackSocket implements DatagramSocket, Udp
         while ((b = zcRecv.poll()) != null) {
             b.release();
         }
+        while ((b = loan.poll()) != null) {
+            b.release();
+        }
     }
 
     // ================================================================== shard side
@@ -459,7 +585,54 @@ final class UdpDatagramSocket extends StackSocket implements DatagramSocket, Udp
             return;
         }
         drainTx(s);
+        drainZeroCopy(s);
         fillRx(s);
+        if (loanWanted && !closed) {
+            topUpLoans(s);
+        }
+    }
+
+    /** Hands the queued zero-copy datagrams to the UDP socket, which takes each buffer. */
+    private void drainZeroCopy(UdpSocket s) {
+        boolean freed = false;
+        PacketBuffer b;
+        while ((b = zcSend.peek()) != null) {
+            int address = zcSend.peekMeta(0);
+            int port = zcSend.peekMeta(1);
+            zcSend.poll();
+            freed = true;
+            if (!s.isOpen()) {
+                b.release();
+                continue;
+            }
+            UdpError e = address == 0 ? s.send(b) : s.sendTo(address, port, b);
+            if (e != null && e != UdpError.SOCKET_CLOSED && e != UdpError.WOULD_BLOCK) {
+                pendingError = Errors.of(e);
+            }
+        }
+        if (freed) {
+            signalWriters();
+        }
+    }
+
+    private void topUpLoans(UdpSocket s) {
+        boolean added = false;
+        while (!loan.isFull()) {
+            // a connected socket borrows from the device toward its peer (no copy for PCI devices)
+            PacketBuffer b = s.isConnected() ? s.allocate(s.remoteAddress(), 1) : null;
+            if (b == null) {
+                b = owner.pool().allocate();
+            }
+            if (b == null) {
+                break;
+            }
+            loan.offer(b, 0, 0, 0);
+            added = true;
+        }
+        if (added) {
+            loanWanted = false;
+            signalWriters();
+        }
     }
 
     private void drainTx(UdpSocket s) {

@@ -32,6 +32,18 @@ import java.lang.foreign.MemorySegment;
  * {@code [rcvNxt - readable, rcvNxt)} committed and out-of-order data beyond, its ranges in
  * {@link #ooo}. The window advertised ends at {@code rcvAdvRight} and never moves left.
  *
+ * <p>Zero-copy receive ({@link #setZeroCopyReceive}): the in-order stream is
+ * <pre>
+ *   [ rcvReady: segment buffers, FIFO ][ rcvBuf: ring bytes ] | rcvNxt
+ *   rcvLent: buffers the application took and has not released (out of the stream, still charged)
+ * </pre>
+ * An in-order segment keeps its own packet buffer (retained, data narrowed to the payload) and is
+ * appended to {@code rcvReady} only while the ring holds nothing and no out-of-order data waits,
+ * so the stream order is always "buffers, then ring". Everything else (out-of-order data, the
+ * segment that fills a hole and what follows it until the application drained the ring, segments
+ * beyond {@link #zcMaxBuffers} buffers held) is copied into the ring as without zero-copy. The
+ * window charges ring bytes, ready bytes and lent bytes alike (see {@link #rcvCharged()}).
+ *
  * <p>Shard-confined; nothing here allocates per segment.
  */
 final class Tcb implements TcpConnection {
@@ -89,6 +101,22 @@ final class Tcb implements TcpConnection {
     boolean finReceived;
     boolean eofDelivered;
     int lastAckSent;
+
+    // ------------------------------------------------------------ zero-copy receive (shard only)
+    boolean zeroCopyReceive;
+    /** Most buffers ready plus lent at once; beyond this, segments are copied into the ring. */
+    int zcMaxBuffers;
+    PacketBuffer[] rcvReady;
+    int rcvReadyHead;
+    int rcvReadyCount;
+    int rcvReadyBytes;
+    PacketBuffer[] rcvLent;
+    int[] rcvLentLength;
+    int rcvLentCount;
+    int rcvLentBytes;
+    /** Segments kept without copying / in-order segments copied while zero-copy receive was on. */
+    long zcSegments;
+    long zcCopiedSegments;
 
     // ------------------------------------------------------------ options
     boolean wsOk;
@@ -605,7 +633,7 @@ final class Tcb implements TcpConnection {
                         length = space - offset;
                         fin = false;
                     }
-                    receiveData(s.segment, at, seq, offset, length, nowNs);
+                    receiveData(s, at, seq, offset, length, nowNs);
                 }
             } else {
                 ackNow = true; // a duplicate: ACK at once so the peer learns rcvNxt
@@ -635,10 +663,20 @@ final class Tcb implements TcpConnection {
         }
     }
 
-    private void receiveData(MemorySegment data, long at, int seq, int offset, int length, long nowNs) {
-        rcvBuf.writeAt(rcvBuf.length() + offset, data, at, length);
+    private void receiveData(SegmentView s, long at, int seq, int offset, int length, long nowNs) {
+        // Zero-copy: the segment's own buffer joins rcvReady (the ring is empty and nothing waits
+        // out of order, so there is no hole to fill); otherwise the payload is copied into the ring.
+        boolean kept = offset == 0 && zeroCopyReceive && keepSegment(s.packet, at, length);
+        if (!kept) {
+            if (offset == 0 && zeroCopyReceive) {
+                zcCopiedSegments++;
+            }
+            rcvBuf.writeAt(rcvBuf.length() + offset, s.segment, at, length);
+        }
         if (offset == 0) {
-            rcvBuf.commit(length);
+            if (!kept) {
+                rcvBuf.commit(length);
+            }
             rcvNxt += length;
             int covered = ooo.coveredFrom(rcvNxt);
             if (covered != rcvNxt) {
@@ -674,6 +712,60 @@ final class Tcb implements TcpConnection {
                 oooRecentRight = ooo.right(index);
             }
             ackNow = true; // RFC 5681 §4.2: out-of-order data gets an immediate (duplicate) ACK
+        }
+    }
+
+    /**
+     * Zero-copy receive of one in-order segment: keeps {@code packet} (a reference of its own,
+     * data narrowed to the payload) at the tail of {@code rcvReady}. False if the segment must be
+     * copied instead: no buffer, the ring holds data or out-of-order data waits (stream order), the
+     * connection holds {@link #zcMaxBuffers} buffers already, or the payload would exceed the buffer
+     * the window was computed from.
+     */
+    private boolean keepSegment(PacketBuffer packet, long at, int length) {
+        if (packet == null || rcvBuf.length() != 0 || ooo.count() != 0
+                || rcvReadyCount + rcvLentCount >= zcMaxBuffers || length > rcvBuf.capacity() - rcvCharged()) {
+            return false;
+        }
+        packet.retain();
+        packet.setData((int) at, length);
+        rcvReady[(rcvReadyHead + rcvReadyCount) % rcvReady.length] = packet;
+        rcvReadyCount++;
+        rcvReadyBytes += length;
+        zcSegments++;
+        return true;
+    }
+
+    /** Receive buffer bytes in use: ring, ready buffers and buffers lent to the application. */
+    int rcvCharged() {
+        return (rcvBuf == null ? 0 : rcvBuf.length()) + rcvReadyBytes + rcvLentBytes;
+    }
+
+    /** In-order bytes the application has not taken yet. */
+    int rcvReadable() {
+        return (rcvBuf == null ? 0 : rcvBuf.length()) + rcvReadyBytes;
+    }
+
+    /** Releases the buffers not yet taken (the application closed or aborted: nobody will read them). */
+    void discardReady() {
+        while (rcvReadyCount > 0) {
+            PacketBuffer b = rcvReady[rcvReadyHead];
+            rcvReady[rcvReadyHead] = null;
+            rcvReadyHead = (rcvReadyHead + 1) % rcvReady.length;
+            rcvReadyCount--;
+            b.release();
+        }
+        rcvReadyBytes = 0;
+    }
+
+    /** After the application freed receive space: a window update if the window grew enough (RFC 9293 §3.8.6.2.2). */
+    private void windowOpened(int windowBefore) {
+        if (rcvBuf != null && state.isSynchronized() && state != TcpState.TIME_WAIT && !finReceived) {
+            int free = Math.min(rcvBuf.capacity() - rcvCharged(), rcvWindowLimit - rcvCharged());
+            if (free >= 2 * windowBefore && free - windowBefore >= rcvMss
+                    && free - windowBefore >= Math.min(rcvBuf.capacity() / 2, rcvMss)) {
+                sendAck(stack.nowNs());
+            }
         }
     }
 
@@ -1097,14 +1189,15 @@ final class Tcb implements TcpConnection {
      * by at least min(buffer/2, MSS); it never moves left, RFC 9293 §3.8.6).
      */
     int windowField(boolean syn) {
-        int free = Math.min(rcvBuf.free(), rcvWindowLimit - rcvBuf.length());
+        int charged = rcvCharged(); // zero-copy: buffers ready or lent count like ring bytes
+        int free = Math.min(rcvBuf.capacity() - charged, rcvWindowLimit - charged);
         if (free < 0) {
             free = 0;
         }
         int candidate = rcvNxt + free;
         int threshold = Math.min(rcvBuf.capacity() / 2, rcvMss);
         if (lt(rcvAdvRight, candidate) && (candidate - rcvAdvRight >= threshold || rcvAdvRight == rcvNxt && free > 0
-                && free >= Math.min(threshold, rcvBuf.capacity() - rcvBuf.length()))) {
+                && free >= Math.min(threshold, rcvBuf.capacity() - charged))) {
             rcvAdvRight = candidate;
         }
         int window = Math.max(0, rcvAdvRight - rcvNxt);
@@ -1293,7 +1386,7 @@ final class Tcb implements TcpConnection {
             connectedPending = false;
             h.onConnected(this);
         }
-        if (readablePending && !closedDelivered && rcvBuf != null && rcvBuf.length() > 0) {
+        if (readablePending && !closedDelivered && rcvReadable() > 0) {
             readablePending = false;
             h.onReadable(this);
         }
@@ -1346,7 +1439,7 @@ final class Tcb implements TcpConnection {
     public void setHandler(TcpHandler handler) {
         this.handler = handler;
         if (handler != null) {
-            if (rcvBuf != null && rcvBuf.length() > 0) {
+            if (rcvReadable() > 0) {
                 readablePending = true;
             }
             deliverEvents();
@@ -1401,10 +1494,10 @@ final class Tcb implements TcpConnection {
 
     @Override
     public int receive(MemorySegment dst, long offset, int max) {
-        if (rcvBuf == null) {
+        if (rcvBuf == null && rcvReadyCount == 0) {
             return -1;
         }
-        int available = rcvBuf.length();
+        int available = rcvReadable();
         if (available == 0) {
             if (finReceived || state == TcpState.CLOSED) {
                 eofDelivered = true;
@@ -1412,25 +1505,110 @@ final class Tcb implements TcpConnection {
             }
             return 0;
         }
-        int n = Math.min(available, max);
         int before = Math.max(0, rcvAdvRight - rcvNxt);
-        rcvBuf.copyOut(0, dst, offset, n);
-        rcvBuf.discard(n);
-        if (state.isSynchronized() && state != TcpState.TIME_WAIT && !finReceived) {
-            // Window update when the window at least doubles and grows by an MSS (RFC 9293 §3.8.6.2.2)
-            int free = Math.min(rcvBuf.free(), rcvWindowLimit - rcvBuf.length());
-            if (free >= 2 * before + 0 && free - before >= rcvMss && free - before >= Math.min(rcvBuf.capacity() / 2,
-                    rcvMss)) {
-                long now = stack.nowNs();
-                sendAck(now);
+        int n = 0;
+        // zero-copy buffers come first in the stream; a copying receive drains them too
+        while (n < max && rcvReadyCount > 0) {
+            PacketBuffer b = rcvReady[rcvReadyHead];
+            int k = Math.min(b.length(), max - n);
+            MemorySegment.copy(b.segment(), b.offset(), dst, offset + n, k);
+            n += k;
+            rcvReadyBytes -= k;
+            b.advance(k);
+            if (b.length() == 0) {
+                rcvReady[rcvReadyHead] = null;
+                rcvReadyHead = (rcvReadyHead + 1) % rcvReady.length;
+                rcvReadyCount--;
+                b.release();
             }
         }
+        if (n < max && rcvBuf != null && rcvBuf.length() > 0) {
+            int k = Math.min(rcvBuf.length(), max - n);
+            rcvBuf.copyOut(0, dst, offset + n, k);
+            rcvBuf.discard(k);
+            n += k;
+        }
+        // Window update when the window at least doubles and grows by an MSS (RFC 9293 §3.8.6.2.2)
+        windowOpened(before);
         return n;
     }
 
     @Override
     public int readableBytes() {
-        return rcvBuf == null ? 0 : rcvBuf.length();
+        return rcvReadable();
+    }
+
+    @Override
+    public void setZeroCopyReceive(boolean enabled) {
+        if (enabled && rcvReady == null && rcvBuf != null) {
+            // control path, once per connection: room for the most buffers one connection may pin
+            zcMaxBuffers = Math.clamp(rcvBuf.capacity() / 1024, 8, 256);
+            rcvReady = new PacketBuffer[zcMaxBuffers];
+            rcvLent = new PacketBuffer[zcMaxBuffers];
+            rcvLentLength = new int[zcMaxBuffers];
+        }
+        zeroCopyReceive = enabled && rcvReady != null;
+    }
+
+    @Override
+    public boolean zeroCopyReceive() {
+        return zeroCopyReceive;
+    }
+
+    @Override
+    public PacketBuffer receiveBuffer() {
+        if (rcvReadyCount > 0) {
+            PacketBuffer b = rcvReady[rcvReadyHead];
+            rcvReady[rcvReadyHead] = null;
+            rcvReadyHead = (rcvReadyHead + 1) % rcvReady.length;
+            rcvReadyCount--;
+            int length = b.length();
+            rcvReadyBytes -= length;
+            // still charged to the window until released; rcvLent has room: ready + lent <= zcMaxBuffers
+            rcvLent[rcvLentCount] = b;
+            rcvLentLength[rcvLentCount] = length;
+            rcvLentCount++;
+            rcvLentBytes += length;
+            return b;
+        }
+        if (rcvBuf == null || rcvBuf.length() == 0) {
+            return null;
+        }
+        // Data that went through the ring (out of order, or behind it): copied into a fresh buffer.
+        PacketBuffer b = stack.network.allocate(remoteAddress);
+        if (b == null) {
+            return null;
+        }
+        int before = Math.max(0, rcvAdvRight - rcvNxt);
+        int n = Math.min(rcvBuf.length(), Math.min(b.tailroom(), Math.max(rcvMss, 1)));
+        rcvBuf.copyOut(0, b.segment(), b.offset(), n);
+        rcvBuf.discard(n);
+        b.append(n);
+        windowOpened(before);
+        return b;
+    }
+
+    @Override
+    public void release(PacketBuffer buffer) {
+        for (int i = 0; i < rcvLentCount; i++) {
+            if (rcvLent[i] == buffer) {
+                int before = Math.max(0, rcvAdvRight - rcvNxt);
+                rcvLentBytes -= rcvLentLength[i];
+                rcvLentCount--;
+                rcvLent[i] = rcvLent[rcvLentCount];
+                rcvLentLength[i] = rcvLentLength[rcvLentCount];
+                rcvLent[rcvLentCount] = null;
+                buffer.release();
+                windowOpened(before);
+                return;
+            }
+        }
+        buffer.release(); // copied from the ring, or the connection forgot it: nothing charged
+    }
+
+    @Override
+    public int heldBuffers() {
+        return rcvLentCount;
     }
 
     @Override
@@ -1465,8 +1643,9 @@ final class Tcb implements TcpConnection {
         appClosed = true;
         long now = stack.nowNs();
         // RFC 2525 §2.17: closing with unread data resets; linger 0 aborts (SO_LINGER)
-        if (lingerMs == 0 || (rcvBuf != null && rcvBuf.length() > 0)) {
+        if (lingerMs == 0 || rcvReadable() > 0) {
             abortWith(TcpError.CONNECTION_ABORTED, now);
+            discardReady();
             return;
         }
         if (state == TcpState.SYN_SENT) {
@@ -1485,6 +1664,7 @@ final class Tcb implements TcpConnection {
     public void abort() {
         appClosed = true;
         abortWith(TcpError.CONNECTION_ABORTED, stack.nowNs());
+        discardReady();
     }
 
     @Override
@@ -1552,7 +1732,7 @@ final class Tcb implements TcpConnection {
     @Override
     public TcpConnectionInfo info() {
         return new TcpConnectionInfo(localAddress, localPort, remoteAddress, remotePort, state,
-                sendBuf == null ? 0 : sendBuf.length(), rcvBuf == null ? 0 : rcvBuf.length(),
+                sendBuf == null ? 0 : sendBuf.length(), rcvReadable(),
                 cc == null ? 0 : cc.cwndBytes(), cc == null ? Long.MAX_VALUE : cc.ssthreshBytes(),
                 srttNs / 1000, rttvarNs / 1000, rtoNs / 1_000_000, retransmits, mss,
                 cc == null ? ccName : cc.name());

@@ -314,6 +314,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         try {
             return process(packet, nowNs);
         } finally {
+            segment.packet = null; // a zero-copy receive took its own reference
             packet.release();
         }
     }
@@ -349,6 +350,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             counters.increment(TcpCounter.DROP_BAD_OPTIONS);
             return Disposition.MALFORMED;
         }
+        s.packet = packet;
         s.segment = bytes;
         s.source = source;
         s.destination = destination;
