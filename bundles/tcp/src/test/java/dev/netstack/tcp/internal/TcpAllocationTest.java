@@ -74,6 +74,24 @@ class TcpAllocationTest {
         assertTrue(perSegment < 1.0, perSegment + " bytes per segment");
     }
 
+    @Test
+    void zeroCopyReceiveAllocatesNothingPerSegment() {
+        Hosts h = hosts(13);
+        ZeroCopyReader server = new ZeroCopyReader(1, null, 0);
+        h.b().tcp.listen(0, 5001, TcpOptions.defaults(), c -> {
+            c.setZeroCopyReceive(true);
+            return server;
+        });
+        Transfer client = new Transfer(Long.MAX_VALUE, 0, 1, 2);
+        h.a().tcp.connect(Ipv4Address.parse("198.18.0.2"), 5001, 0, 0, TcpOptions.defaults(), client);
+        double perSegment = measure(h, "zero-copy receive", 60_000);
+        Tcb tcb = (Tcb) server.connection;
+        System.out.println("zero-copy receive: " + tcb.zcSegments + " segments kept, " + tcb.zcCopiedSegments + " copied");
+        assertEquals(0, server.mismatches);
+        assertTrue(tcb.zcSegments > 10_000, "segments kept " + tcb.zcSegments);
+        assertTrue(perSegment < 1.0, perSegment + " bytes per segment");
+    }
+
     /** A client that sends 64 bytes and waits for the echo, over and over. */
     static final class PingPong implements TcpHandler {
         final MemorySegment buffer = Arena.ofAuto().allocate(64);
