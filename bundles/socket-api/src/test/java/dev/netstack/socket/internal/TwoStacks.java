@@ -36,9 +36,15 @@ final class TwoStacks implements AutoCloseable {
     }
 
     TwoStacks(int ringBytes, Map<String, Object> tcpConfig) {
+        this(ringBytes, tcpConfig, d -> d, d -> d);
+    }
+
+    /** With each host's device wrapped (recording, fault injection). */
+    TwoStacks(int ringBytes, Map<String, Object> tcpConfig, java.util.function.UnaryOperator<NetDevice> wrapA,
+            java.util.function.UnaryOperator<NetDevice> wrapB) {
         link = MemoryLink.builder().capacity(4096).buffers(8192).build();
-        a = new Host(0, link.a(), "198.18.0.1/24", ringBytes, tcpConfig);
-        b = new Host(1, link.b(), "198.18.0.2/24", ringBytes, tcpConfig);
+        a = new Host(0, wrapA.apply(link.a()), "198.18.0.1/24", ringBytes, tcpConfig);
+        b = new Host(1, wrapB.apply(link.b()), "198.18.0.2/24", ringBytes, tcpConfig);
         a.loop.start();
         b.loop.start();
     }

@@ -188,4 +188,100 @@ class UdpDatagramSocketTest {
         client.close();
         server.close();
     }
+
+    /** Buffers of a pool in use, read on the shard that owns it. */
+    static int inUse(TwoStacks.Host host, dev.netstack.nic.PacketPool pool) {
+        return host.onShard(pool::inUse);
+    }
+
+    /** Waits (bounded; fails only on a hang) until {@code pool} is back at {@code baseline}. */
+    static void awaitBaseline(TwoStacks.Host host, dev.netstack.nic.PacketPool pool, int baseline) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (inUse(host, pool) != baseline && System.nanoTime() - deadline < 0) {
+            Thread.onSpinWait();
+        }
+        assertEquals(baseline, inUse(host, pool), "buffers of " + pool.name() + " in use");
+    }
+
+    @Test
+    void zeroCopySendTransmitsFromTheApplicationsBuffer() {
+        TxRecordingDevice[] recorder = new TxRecordingDevice[1];
+        net.close();
+        net = new TwoStacks(128 * 1024, java.util.Map.of(), d -> recorder[0] = new TxRecordingDevice(d), d -> d);
+        DatagramSocket server = net.b.sockets.openDatagram();
+        server.bind(0, 5008);
+        DatagramSocket client = net.a.sockets.openDatagram();
+        client.connect(TwoStacks.B, 5008);
+        byte[] in = new byte[2000];
+        for (int i = 0; i < 20; i++) {
+            PacketBuffer b = client.allocate();
+            assertTrue(b.headroom() >= 42, "room for UDP, IPv4 and Ethernet: " + b.headroom());
+            int length = 100 + 50 * i;
+            byte[] data = new byte[length];
+            new Random(i).nextBytes(data);
+            java.lang.foreign.MemorySegment.copy(data, 0, b.segment(), java.lang.foreign.ValueLayout.JAVA_BYTE,
+                    b.offset(), length);
+            b.append(length);
+            long address = b.segment().address() + b.offset();
+            assertTrue(i % 2 == 0 ? client.send(b) : client.sendTo(b, TwoStacks.B, 5008));
+            int n = server.receiveFrom(in, 0, in.length, null);
+            assertArrayEquals(data, Arrays.copyOf(in, n));
+            assertTrue(recorder[0].sentFrom(address, length), "datagram " + i + " left from the buffer it was written in");
+        }
+        client.close();
+        server.close();
+    }
+
+    @Test
+    void bulkZeroCopySendQueuesEveryBufferInOrder() {
+        DatagramSocket server = net.b.sockets.openDatagram();
+        server.setZeroCopyReceive(true);
+        server.bind(0, 5009);
+        DatagramSocket client = net.a.sockets.openDatagram();
+        PacketBuffer[] batch = new PacketBuffer[8];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = client.allocate();
+            batch[i].segment().set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, batch[i].offset(), i);
+            batch[i].append(64 + i);
+        }
+        assertEquals(8, client.sendTo(batch, 8, TwoStacks.B, 5009));
+        for (PacketBuffer b : batch) {
+            assertNull(b, "ownership moved to the stack");
+        }
+        UdpDatagram from = new UdpDatagram();
+        for (int i = 0; i < 8; i++) {
+            PacketBuffer b = server.receiveBuffer(from);
+            assertEquals(64 + i, b.length());
+            assertEquals(i, b.segment().get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, b.offset()));
+            assertEquals(TwoStacks.A, from.sourceAddress());
+            server.release(b);
+        }
+        client.close();
+        server.close();
+        awaitBaseline(net.a, net.a.sockets.pool(), 0);
+        awaitBaseline(net.b, net.link.b().pool(0), inUse(net.b, net.link.b().pool(0)));
+    }
+
+    @Test
+    void zeroCopySendErrorsReleaseTheBuffer() {
+        DatagramSocket client = net.a.sockets.openDatagram();
+        PacketBuffer b = client.allocate();
+        b.append(10);
+        assertEquals(SocketError.DESTINATION_ADDRESS_REQUIRED,
+                assertThrows(SocketException.class, () -> client.send(b)).error());
+        PacketBuffer c = client.allocate();
+        c.append(10);
+        assertEquals(SocketError.INVALID_ARGUMENT,
+                assertThrows(SocketException.class, () -> client.sendTo(c, TwoStacks.B, 70_000)).error());
+        PacketBuffer[] batch = {client.allocate(), client.allocate(), client.allocate()};
+        for (PacketBuffer x : batch) {
+            x.append(10);
+        }
+        assertThrows(SocketException.class, () -> client.sendTo(batch, 3, TwoStacks.B, 0));
+        assertNull(batch[2], "buffers not queued are released too");
+        PacketBuffer held = client.allocate();
+        client.close(); // loans go back; a buffer the application holds stays its own
+        client.release(held);
+        awaitBaseline(net.a, net.a.sockets.pool(), 0);
+    }
 }
