@@ -363,4 +363,83 @@ class TcpStreamSocketTest {
         assertEquals(SocketError.PROTOCOL_STOPPED, assertThrows(SocketException.class, sockets::openStream).error());
         assertEquals(SocketError.PROTOCOL_STOPPED, assertThrows(SocketException.class, sockets::openDatagram).error());
     }
+
+    @Test
+    void zeroCopyReceiveHandsOverTheDevicesOwnBuffers() {
+        StreamSocket server = net.b.sockets.openStream();
+        server.setZeroCopyReceive(true);
+        server.bind(0, 7020);
+        server.listen(4);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7020);
+        StreamSocket peer = server.accept();
+        byte[] data = random(20, 300_000);
+        CompletableFuture<Void> sending = async(() -> {
+            client.send(data, 0, data.length);
+            client.shutdownOutput();
+        });
+        byte[] got = new byte[data.length];
+        int at = 0;
+        long fromDevice = 0;
+        long buffers = 0;
+        dev.netstack.nic.PacketBuffer b;
+        while ((b = peer.receiveBuffer()) != null) {
+            java.lang.foreign.MemorySegment.copy(b.segment(), java.lang.foreign.ValueLayout.JAVA_BYTE, b.offset(), got, at,
+                    b.length());
+            at += b.length();
+            buffers++;
+            if (b.pool() == net.link.b().pool(0)) {
+                fromDevice++; // the segment's own receive buffer: nothing copied on the way
+            }
+            peer.release(b);
+        }
+        sending.join();
+        assertEquals(data.length, at);
+        assertArrayEquals(data, got);
+        assertTrue(peer.isInputShutdown());
+        assertEquals(buffers, fromDevice, "every buffer is a device receive buffer on a clean link");
+        client.close();
+        peer.close();
+        server.close();
+        UdpDatagramSocketTest.awaitBaseline(net.b, net.b.sockets.pool(), 0);
+    }
+
+    @Test
+    void resetWhileTheApplicationHoldsReceivedBuffersLeaksNothing() {
+        dev.netstack.nic.PacketPool devicePool = net.link.b().pool(0);
+        int baseline = UdpDatagramSocketTest.inUse(net.b, devicePool);
+        StreamSocket server = net.b.sockets.openStream();
+        server.setZeroCopyReceive(true);
+        server.bind(0, 7021);
+        server.listen(4);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7021);
+        StreamSocket peer = server.accept();
+        client.send(random(21, 100_000), 0, 100_000);
+        java.util.List<dev.netstack.nic.PacketBuffer> held = new java.util.ArrayList<>();
+        int got = 0;
+        while (got < 50_000) {
+            dev.netstack.nic.PacketBuffer b = peer.receiveBuffer();
+            got += b.length();
+            held.add(b);
+        }
+        client.setLinger(0);
+        client.close(); // RST
+        assertEquals(SocketError.CONNECTION_RESET, assertThrows(SocketException.class, () -> {
+            while (true) {
+                dev.netstack.nic.PacketBuffer b = peer.receiveBuffer();
+                if (b == null) {
+                    return;
+                }
+                held.add(b);
+            }
+        }).error());
+        assertTrue(UdpDatagramSocketTest.inUse(net.b, devicePool) - baseline >= held.size(), "held buffers are out");
+        for (dev.netstack.nic.PacketBuffer b : held) {
+            peer.release(b); // after the reset: still the application's to give back
+        }
+        peer.close();
+        server.close();
+        UdpDatagramSocketTest.awaitBaseline(net.b, devicePool, baseline);
+    }
 }
