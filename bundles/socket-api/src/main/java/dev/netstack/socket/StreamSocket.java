@@ -29,6 +29,14 @@ import java.nio.ByteBuffer;
  * single-producer single-consumer rings; {@code release} queues the buffer back. Do not mix
  * copying sends and zero-copy sends without the first having been written out: their order
  * between each other is not kept.
+ *
+ * <p>What is copied: a zero-copy send buffer filled with {@link #maxSegmentSize()} bytes (or the
+ * last one of a burst) leaves as one segment from the buffer itself, headers prepended into its
+ * headroom; retransmissions and short buffers coalesced into full segments are copied
+ * ({@link dev.netstack.tcp.TcpConnection#send(PacketBuffer)}). A received buffer is the segment's
+ * own receive buffer, payload at {@code [offset, offset + length)}, unless the data went through
+ * the connection's ring ({@link dev.netstack.tcp.TcpConnection#setZeroCopyReceive}). Buffers the
+ * application holds count against the receive window until released.
  */
 public non-sealed interface StreamSocket extends Socket {
 
@@ -108,6 +116,13 @@ public non-sealed interface StreamSocket extends Socket {
      * @throws SocketException BROKEN_PIPE, NOT_CONNECTED, CLOSED (the buffer is released)
      */
     void send(PacketBuffer buffer);
+
+    /**
+     * Payload bytes of one full-sized segment of this connection (the MSS less options), 536 before
+     * the handshake: fill zero-copy send buffers with this many bytes for a transmission without
+     * copying.
+     */
+    int maxSegmentSize();
 
     /** Hands {@code count} buffers over in one call (bulk send); takes ownership of all of them. */
     void send(PacketBuffer[] buffers, int count);

@@ -41,14 +41,44 @@ public interface TcpConnection {
     int send(MemorySegment src, long offset, int length);
 
     /**
-     * Zero-copy flavour: queues the data of {@code data} ({@code [offset, offset+length)}).
-     * <b>Ownership:</b> takes ownership of {@code data} whatever the result; the stack copies from
-     * it into segments and releases it when the bytes are in its send buffer.
+     * Zero-copy send: queues {@code data} itself ({@code [offset, offset + length)}) behind what is
+     * already queued. Its first transmission goes out in this very buffer, the TCP header written
+     * into its headroom (IPv4 and Ethernet in front of that), when the segment the windows, Nagle
+     * and the MSS allow starts at the buffer's first byte and fits in it, and the headroom holds
+     * at least 60 bytes plus the network layer's {@code headroom()} (buffers from {@link #allocate()}
+     * do). The stack keeps a reference until the peer acknowledges the bytes.
      *
-     * @return bytes accepted (all or, if the buffer is full, what fitted; the rest is dropped, so
-     *     check {@link #writableBytes()} first), or -1 as for {@link #send(MemorySegment, long, int)}
+     * <p><b>When a copy still happens</b> (into a fresh buffer, as for copying sends): every
+     * retransmission (the original may still sit in a device's TX ring or an ARP queue, with the
+     * headers of the first transmission in front of it); a buffer shorter than the segment to send
+     * while more data is queued (short buffers are coalesced into full segments: fill buffers to
+     * {@link #maxSegmentBytes()}); the rest of a buffer longer than the segment sent (window or
+     * MSS limited); a buffer without the headroom. Copying sends issued while buffers are queued
+     * return 0 until those are acknowledged, so the byte order is the order of the calls.
+     *
+     * <p><b>Ownership:</b> takes {@code data} when it returns its length or -1; when it returns 0
+     * (the send buffer or the queue of buffers is full) the caller keeps it and waits for
+     * {@link TcpHandler#onWritable}. An empty buffer is released and 0 returned.
+     *
+     * @return {@code data.length()} when queued, 0 when not taken, -1 as for
+     *     {@link #send(MemorySegment, long, int)} (the buffer is released)
      */
     int send(PacketBuffer data);
+
+    /**
+     * A buffer for {@link #send(PacketBuffer)}: from the pool of the interface toward the peer
+     * (memory the device can transmit from without copying), data empty, with room in front for
+     * the TCP, IPv4 and link headers. Fill at most {@link #maxSegmentBytes()} for a zero-copy
+     * transmission. Null if no buffer is free. <b>Ownership:</b> the caller owns it.
+     */
+    default PacketBuffer allocate() {
+        return null;
+    }
+
+    /** Data bytes in one full-sized segment now (the effective send MSS, options excluded). */
+    default int maxSegmentBytes() {
+        return 536;
+    }
 
     /** Free space in the send buffer, bytes. */
     int writableBytes();

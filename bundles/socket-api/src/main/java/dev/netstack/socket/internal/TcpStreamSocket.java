@@ -26,7 +26,7 @@ import org.jctools.queues.SpscArrayQueue;
  * <pre>
  *   app ── send ──► tx ByteRing ──(pump: drainTx)──► TcpConnection.send
  *   app ◄─ receive ─ rx ByteRing ◄──(onReadable/pump: fillRx)── TcpConnection.receive
- *   app ── send(PacketBuffer) ──► zcSend BufferRing ──► TcpConnection.send(PacketBuffer)
+ *   app ── send(PacketBuffer) ──► zcSend BufferRing ──► TcpConnection.send(PacketBuffer) (queued as is)
  *   app ◄─ receiveBuffer ── zcRecv BufferRing ◄── TcpConnection.receiveBuffer (the segment's own buffer)
  *   app ── release ──► zcReturns MPSC queue ──(pump)──► TcpConnection.release (opens the window)
  *   app ◄─ allocate ── loan BufferRing ◄── pool
@@ -63,6 +63,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     private volatile int remotePort;
     private volatile TcpOptions options;
     private volatile boolean zeroCopyReceive;
+    private volatile int mss = 536;
 
     // shared, published by the shard
     private volatile boolean eof;
@@ -107,6 +108,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         this.remoteAddress = connection.remoteAddress();
         this.remotePort = connection.remotePort();
         this.everConnected = true;
+        this.mss = connection.maxSegmentBytes();
         this.state = CONNECTED;
     }
 
@@ -654,6 +656,11 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
      * waits for the shard to drain it.
      */
     @Override
+    public int maxSegmentSize() {
+        return mss;
+    }
+
+    @Override
     public void release(PacketBuffer buffer) {
         MpscArrayQueue<PacketBuffer> q = zcReturns;
         if (q == null || !zeroCopyReceive) {
@@ -908,6 +915,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         drainReturns(c);
         drainTx(c);
         fillRx(c);
+        mss = c.maxSegmentBytes();
         if (loanWanted && !closed) {
             topUpLoans();
         }
@@ -915,8 +923,13 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
 
     private void topUpLoans() {
         boolean added = false;
+        TcpConnection c = connection;
         while (!loan.isFull()) {
-            PacketBuffer b = owner.pool().allocate();
+            // the device's own memory toward the peer, so the segment leaves without a copy
+            PacketBuffer b = c != null ? c.allocate() : null;
+            if (b == null) {
+                b = owner.pool().allocate();
+            }
             if (b == null) {
                 break;
             }
@@ -948,19 +961,17 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
         PacketBuffer b;
         while ((b = zcSend.peek()) != null) {
-            if (!dead) {
-                // Copy what fits into the send buffer, as TcpConnection.send(PacketBuffer) would, but
-                // keep the rest: a send accepting less than offered is what makes onWritable follow.
-                int n = c.send(b.segment(), b.offset(), b.length());
-                if (n > 0) {
-                    b.advance(n);
-                }
-                if (n >= 0 && b.length() > 0) {
+            if (!dead && b.length() > 0) {
+                // The connection queues the buffer itself (zero-copy), or leaves it with us when full:
+                // then onWritable follows.
+                if (c.send(b) == 0) {
                     break;
                 }
+                zcSend.poll(); // taken (queued, or released when the connection cannot send)
+            } else {
+                zcSend.poll();
+                b.release();
             }
-            zcSend.poll();
-            b.release();
             freed = true;
         }
         if (tx.readable() == 0 && zcSend.size() == 0 && !dead) {
@@ -1106,6 +1117,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
 
     @Override
     public void onConnected(TcpConnection c) {
+        mss = c.maxSegmentBytes();
         everConnected = true;
         state = CONNECTED;
         signal();

@@ -28,6 +28,17 @@ import java.lang.foreign.MemorySegment;
  *   sndUna ........^ sndNxt ......^ dataEnd = sndBase + ring length
  *   sndMax: the highest sequence number ever sent (sndNxt goes back to sndUna after an RTO)
  * </pre>
+ * The stored bytes {@code [sndBase, dataEnd)} are the send ring's, then those of the zero-copy
+ * queue {@link #zcq} (buffers the application handed over with {@link #send(PacketBuffer)}):
+ * <pre>
+ *   sndBase                 sndBase + ring length                     dataEnd
+ *   | ring bytes (copied)   | zcq[head] | zcq[head+1] | ... | zcq[tail] |
+ * </pre>
+ * A copying send never appends to the ring while the queue holds buffers (it would jump ahead of
+ * them), so the order of the two is the order of the calls. The first transmission of a queued
+ * buffer goes out in the buffer itself, headers prepended into its headroom ({@link #emitData});
+ * everything else (retransmissions, coalescing short buffers, ring bytes) is copied into a fresh
+ * buffer by {@link #copySendData}.
  * Receiver: {@code rcvNxt} is the next in-order byte; the receive ring holds
  * {@code [rcvNxt - readable, rcvNxt)} committed and out-of-order data beyond, its ranges in
  * {@link #ooo}. The window advertised ends at {@code rcvAdvRight} and never moves left.
@@ -49,6 +60,8 @@ import java.lang.foreign.MemorySegment;
 final class Tcb implements TcpConnection {
 
     static final int DUP_THRESH = 3;
+    /** The largest TCP header, 20 bytes and 40 of options (RFC 9293 §3.1): room a zero-copy payload needs. */
+    static final int MAX_HEADER = 60;
     /** Segments ACKed at once after the handshake or after idle (quick ACK while the peer slow-starts). */
     static final int QUICK_ACKS = 16;
     /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
@@ -84,6 +97,19 @@ final class Tcb implements TcpConnection {
     int sndWl2;
     int sndShift;
     boolean finQueued;
+    // zero-copy send queue, after the ring in sequence space (ring index = absolute slot)
+    PacketBuffer[] zcq;
+    int[] zcqOffset;
+    int[] zcqLength;
+    int zcqHead;
+    int zcqCount;
+    int zcqBytes;
+    /** A search hint: slot {@code zcqCursor} starts at {@code zcqCursorSeq} (-1: none). */
+    int zcqCursor = -1;
+    int zcqCursorSeq;
+    /** Segments sent from the application's own buffer / queued bytes sent by copying (segments). */
+    long zcSentSegments;
+    long zcCopiedSendSegments;
     int mss;
     int peerMss;
 
@@ -221,7 +247,7 @@ final class Tcb implements TcpConnection {
     }
 
     int dataEnd() {
-        return sndBase + sendBuf.length();
+        return sndBase + sendBuf.length() + zcqBytes;
     }
 
     boolean finAcked() {
@@ -835,6 +861,11 @@ final class Tcb implements TcpConnection {
         if (ackedData > 0) {
             int n = Math.min(ackedData, sendBuf.length());
             sendBuf.discard(n);
+            int queued = Math.min(ackedData - n, zcqBytes);
+            if (queued > 0) {
+                releaseAcked(queued);
+                n += queued;
+            }
             sndBase += n;
             if (writeBlocked && n > 0) {
                 writeBlocked = false;
@@ -1166,8 +1197,118 @@ final class Tcb implements TcpConnection {
         emit(sndMax, 0, TcpHeader.ACK, nowNs);
     }
 
+    /**
+     * Sends one data segment. The first transmission of a queued zero-copy buffer, from its start,
+     * of at most its length, goes out in the buffer itself: the stack keeps its own reference for
+     * retransmission and hands one to the network layer. Everything else is copied into a fresh
+     * buffer: a retransmission may not reuse the original, which can still sit in a device's TX
+     * ring (or an ARP queue) with the previous headers in front of the payload.
+     */
     private boolean emitData(int seq, int length, int flags, long nowNs) {
+        if (zcqCount > 0 && length > 0 && le(sndMax, seq)) {
+            int i = zcqStartingAt(seq);
+            if (i >= 0 && zcqLength[i] >= length
+                    && zcqOffset[i] >= MAX_HEADER + stack.network.headroom()) {
+                PacketBuffer b = zcq[i];
+                b.retain(); // the network layer takes this reference; the queue keeps its own
+                zcSentSegments++;
+                return stack.emit(this, seq, length, flags, b, zcqOffset[i], nowNs);
+            }
+            if (le(sndBase + sendBuf.length(), seq)) {
+                zcCopiedSendSegments++;
+            }
+        }
         return stack.emit(this, seq, length, flags, nowNs);
+    }
+
+    /** The slot of the queued buffer that starts exactly at {@code seq}, or -1. Amortized O(1) for rising seq. */
+    private int zcqStartingAt(int seq) {
+        int capacity = zcq.length;
+        if (zcqCursor < 0 || lt(seq, zcqCursorSeq)) {
+            zcqCursor = zcqHead;
+            zcqCursorSeq = sndBase + sendBuf.length();
+        }
+        while (true) {
+            if ((zcqCursor - zcqHead + capacity) % capacity >= zcqCount) {
+                zcqCursor = -1;
+                return -1;
+            }
+            if (zcqCursorSeq == seq) {
+                return zcqCursor;
+            }
+            int end = zcqCursorSeq + zcqLength[zcqCursor];
+            if (lt(seq, end)) {
+                return -1; // inside this buffer, not at its start
+            }
+            zcqCursorSeq = end;
+            zcqCursor = (zcqCursor + 1) % capacity;
+        }
+    }
+
+    /** Copies stored send data {@code [seq, seq + length)} (ring, then queued buffers) to {@code dst}. */
+    void copySendData(int seq, MemorySegment dst, long at, int length) {
+        int ringLength = sendBuf.length();
+        int offset = seq - sndBase;
+        if (offset < ringLength) {
+            int k = Math.min(length, ringLength - offset);
+            sendBuf.copyOut(offset, dst, at, k);
+            at += k;
+            length -= k;
+            offset += k;
+        }
+        offset -= ringLength;
+        int capacity = zcq == null ? 1 : zcq.length;
+        int i = zcqHead;
+        for (int c = 0; c < zcqCount && length > 0; c++) {
+            int l = zcqLength[i];
+            if (offset >= l) {
+                offset -= l;
+            } else {
+                int k = Math.min(l - offset, length);
+                MemorySegment.copy(zcq[i].segment(), zcqOffset[i] + offset, dst, at, k);
+                at += k;
+                length -= k;
+                offset = 0;
+            }
+            i = (i + 1) % capacity;
+        }
+    }
+
+    /** Drops {@code bytes} acknowledged from the head of the zero-copy queue, releasing whole buffers. */
+    private void releaseAcked(int bytes) {
+        zcqBytes -= bytes;
+        while (bytes > 0) {
+            int head = zcqHead;
+            if (zcqCursor == head) {
+                zcqCursor = -1;
+            }
+            int l = zcqLength[head];
+            if (bytes >= l) {
+                PacketBuffer b = zcq[head];
+                zcq[head] = null;
+                zcqHead = (head + 1) % zcq.length;
+                zcqCount--;
+                bytes -= l;
+                b.release();
+            } else {
+                zcqOffset[head] += bytes;
+                zcqLength[head] -= bytes;
+                bytes = 0;
+            }
+        }
+    }
+
+    /** Releases every queued send buffer (the connection is gone). */
+    void releaseSendQueue() {
+        while (zcqCount > 0) {
+            PacketBuffer b = zcq[zcqHead];
+            zcq[zcqHead] = null;
+            zcqHead = (zcqHead + 1) % zcq.length;
+            zcqCount--;
+            b.release();
+        }
+        zcqBytes = 0;
+        zcqCursor = -1;
     }
 
     private void emit(int seq, int length, int flags, long nowNs) {
@@ -1456,7 +1597,11 @@ final class Tcb implements TcpConnection {
         if (outputShut || !(state.canSend() || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)) {
             return -1;
         }
-        int n = sendBuf.append(src, offset, length);
+        if (zcqCount > 0) {
+            writeBlocked = true; // behind queued zero-copy buffers: wait until they are acknowledged
+            return 0;
+        }
+        int n = sendBuf.append(src, offset, Math.min(length, sendBuf.free() - zcqBytes));
         if (n < length) {
             writeBlocked = true;
         }
@@ -1468,11 +1613,50 @@ final class Tcb implements TcpConnection {
 
     @Override
     public int send(PacketBuffer data) {
-        try {
-            return send(data.segment(), data.offset(), data.length());
-        } finally {
+        if (outputShut || !(state.canSend() || state == TcpState.SYN_SENT || state == TcpState.SYN_RECEIVED)) {
             data.release();
+            return -1;
         }
+        int length = data.length();
+        if (length == 0) {
+            data.release();
+            return 0;
+        }
+        if (zcq == null) {
+            // once per connection: room for a send buffer's worth of MSS-sized buffers
+            int slots = Math.clamp(sendBuf.capacity() / 512, 16, 4096);
+            zcq = new PacketBuffer[slots];
+            zcqOffset = new int[slots];
+            zcqLength = new int[slots];
+        }
+        if (zcqCount == zcq.length || sendBuf.free() - zcqBytes < length) {
+            writeBlocked = true;
+            return 0; // not taken: the caller keeps it and waits for onWritable
+        }
+        int slot = (zcqHead + zcqCount) % zcq.length;
+        zcq[slot] = data;
+        zcqOffset[slot] = data.offset();
+        zcqLength[slot] = length;
+        zcqCount++;
+        zcqBytes += length;
+        if (state.canSend()) {
+            output(stack.nowNs());
+        }
+        return length;
+    }
+
+    @Override
+    public PacketBuffer allocate() {
+        PacketBuffer b = stack.network.allocate(remoteAddress);
+        if (b != null) {
+            b.setData(b.offset() + MAX_HEADER, 0); // room for the TCP header, options included
+        }
+        return b;
+    }
+
+    @Override
+    public int maxSegmentBytes() {
+        return mss;
     }
 
     @Override
@@ -1480,16 +1664,17 @@ final class Tcb implements TcpConnection {
         if (sendBuf == null || outputShut) {
             return 0;
         }
-        int free = sendBuf.free();
-        if (free == 0) {
+        int free = sendBuf.free() - zcqBytes;
+        if (free <= 0) {
             writeBlocked = true;
+            return 0;
         }
         return free;
     }
 
     @Override
     public int sendQueueBytes() {
-        return sendBuf == null ? 0 : sendBuf.length();
+        return sendBuf == null ? 0 : sendBuf.length() + zcqBytes;
     }
 
     @Override
@@ -1732,7 +1917,7 @@ final class Tcb implements TcpConnection {
     @Override
     public TcpConnectionInfo info() {
         return new TcpConnectionInfo(localAddress, localPort, remoteAddress, remotePort, state,
-                sendBuf == null ? 0 : sendBuf.length(), rcvReadable(),
+                sendQueueBytes(), rcvReadable(),
                 cc == null ? 0 : cc.cwndBytes(), cc == null ? Long.MAX_VALUE : cc.ssthreshBytes(),
                 srttNs / 1000, rttvarNs / 1000, rtoNs / 1_000_000, retransmits, mss,
                 cc == null ? ccName : cc.name());

@@ -705,6 +705,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         }
         recycle(tcb.sendBuf);
         tcb.sendBuf = null;
+        tcb.releaseSendQueue();
         if (tcb.rcvBuf != null && tcb.rcvBuf.length() == 0) {
             recycle(tcb.rcvBuf);
             tcb.rcvBuf = null;
@@ -856,7 +857,17 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
      * at {@code seq}. Returns false if no buffer was free.
      */
     boolean emit(Tcb tcb, int seq, int length, int flags, long nowNs) {
-        PacketBuffer buffer = network.allocate(tcb.remoteAddress);
+        return emit(tcb, seq, length, flags, null, 0, nowNs);
+    }
+
+    /**
+     * {@link #emit(Tcb, int, int, int, long)}, or with {@code payload} non-null the zero-copy form:
+     * the {@code length} data bytes already lie in {@code payload} at {@code payloadOffset}, and the
+     * header is written into the headroom in front of them. Takes ownership of {@code payload}
+     * (one reference).
+     */
+    boolean emit(Tcb tcb, int seq, int length, int flags, PacketBuffer payload, int payloadOffset, long nowNs) {
+        PacketBuffer buffer = payload != null ? payload : network.allocate(tcb.remoteAddress);
         if (buffer == null) {
             counters.increment(TcpCounter.DROP_NO_BUFFER);
             return false;
@@ -882,10 +893,16 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             }
         }
         int headerLength = TcpHeader.MIN_LENGTH + optionBytes;
-        if (buffer.tailroom() < headerLength + length) {
-            length = Math.max(0, buffer.tailroom() - headerLength);
+        int at;
+        if (payload != null) {
+            at = payloadOffset - headerLength; // the caller checked the headroom
+            buffer.setData(at, headerLength + length);
+        } else {
+            if (buffer.tailroom() < headerLength + length) {
+                length = Math.max(0, buffer.tailroom() - headerLength);
+            }
+            at = buffer.append(headerLength + length);
         }
-        int at = buffer.append(headerLength + length);
         MemorySegment bytes = buffer.segment();
         int ackNumber = (flags & TcpHeader.ACK) != 0 ? tcb.rcvNxt : 0;
         int window = tcb.rcvBuf == null ? 0 : tcb.windowField(syn);
@@ -913,8 +930,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
                 o = writeSackBlocks(tcb, bytes, o, sackBlocks);
             }
         }
-        if (length > 0) {
-            tcb.sendBuf.copyOut(seq - tcb.sndBase, bytes, at + headerLength, length);
+        if (length > 0 && payload == null) {
+            tcb.copySendData(seq, bytes, at + headerLength, length);
         }
         h.fillChecksum(tcb.localAddress, tcb.remoteAddress, headerLength + length);
         buffer.setTransportOffset(at);

@@ -92,6 +92,25 @@ class TcpAllocationTest {
         assertTrue(perSegment < 1.0, perSegment + " bytes per segment");
     }
 
+    @Test
+    void zeroCopySendAllocatesNothingPerSegment() {
+        Hosts h = hosts(14);
+        ZeroCopyReader server = new ZeroCopyReader(1, null, 0);
+        h.b().tcp.listen(0, 5001, TcpOptions.defaults(), c -> {
+            c.setZeroCopyReceive(true);
+            return server;
+        });
+        ZeroCopyWriter client = new ZeroCopyWriter(Long.MAX_VALUE, 1, 0, false);
+        h.a().tcp.connect(Ipv4Address.parse("198.18.0.2"), 5001, 0, 0, TcpOptions.defaults(), client);
+        double perSegment = measure(h, "zero-copy send and receive", 60_000);
+        Tcb tcb = (Tcb) client.connection;
+        System.out.println("zero-copy send: " + tcb.zcSentSegments + " segments from the application's buffers, "
+                + tcb.zcCopiedSendSegments + " copied");
+        assertEquals(0, server.mismatches);
+        assertTrue(tcb.zcSentSegments > 10_000, "segments sent zero-copy " + tcb.zcSentSegments);
+        assertTrue(perSegment < 1.0, perSegment + " bytes per segment");
+    }
+
     /** A client that sends 64 bytes and waits for the echo, over and over. */
     static final class PingPong implements TcpHandler {
         final MemorySegment buffer = Arena.ofAuto().allocate(64);
