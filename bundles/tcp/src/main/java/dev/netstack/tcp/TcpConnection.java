@@ -58,7 +58,8 @@ public interface TcpConnection {
      *
      * <p><b>Ownership:</b> takes {@code data} when it returns its length or -1; when it returns 0
      * (the send buffer or the queue of buffers is full) the caller keeps it and waits for
-     * {@link TcpHandler#onWritable}. An empty buffer is released and 0 returned.
+     * {@link TcpHandler#onWritable}. An empty buffer is released and 0 returned. When nothing is
+     * queued, any buffer is taken, even one larger than the free send buffer space.
      *
      * @return {@code data.length()} when queued, 0 when not taken, -1 as for
      *     {@link #send(MemorySegment, long, int)} (the buffer is released)
@@ -116,6 +117,7 @@ public interface TcpConnection {
      *   <li>a segment arriving while the connection already holds its maximum of buffers (ready plus
      *       lent: receive buffer size / 1024, between 8 and 256), so one connection cannot pin a
      *       device's whole receive pool;</li>
+     *   <li>a segment that came in IP fragments (its reassembly buffer is one of a few large ones);</li>
      *   <li>data that arrived before zero-copy was turned on (e.g. between handshake and accept).</li>
      * </ul>
      *

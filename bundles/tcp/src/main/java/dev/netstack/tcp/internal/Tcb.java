@@ -62,6 +62,8 @@ final class Tcb implements TcpConnection {
     static final int DUP_THRESH = 3;
     /** The largest TCP header, 20 bytes and 40 of options (RFC 9293 §3.1): room a zero-copy payload needs. */
     static final int MAX_HEADER = 60;
+    /** Zero-copy receive keeps device-sized buffers only (jumbo frames included), not reassembly buffers. */
+    static final int MAX_KEPT_BUFFER_BYTES = 16 * 1024;
     /** Segments ACKed at once after the handshake or after idle (quick ACK while the peer slow-starts). */
     static final int QUICK_ACKS = 16;
     /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
@@ -749,7 +751,8 @@ final class Tcb implements TcpConnection {
      * the window was computed from.
      */
     private boolean keepSegment(PacketBuffer packet, long at, int length) {
-        if (packet == null || rcvBuf.length() != 0 || ooo.count() != 0
+        // a reassembled datagram's large buffer is copied rather than pinned (those buffers are few)
+        if (packet == null || packet.capacity() > MAX_KEPT_BUFFER_BYTES || rcvBuf.length() != 0 || ooo.count() != 0
                 || rcvReadyCount + rcvLentCount >= zcMaxBuffers || length > rcvBuf.capacity() - rcvCharged()) {
             return false;
         }
@@ -1629,7 +1632,9 @@ final class Tcb implements TcpConnection {
             zcqOffset = new int[slots];
             zcqLength = new int[slots];
         }
-        if (zcqCount == zcq.length || sendBuf.free() - zcqBytes < length) {
+        // an empty queue takes any buffer (at most one buffer beyond the send buffer size): no deadlock
+        boolean empty = zcqCount == 0 && sendBuf.length() == 0;
+        if (zcqCount == zcq.length || (sendBuf.free() - zcqBytes < length && !empty)) {
             writeBlocked = true;
             return 0; // not taken: the caller keeps it and waits for onWritable
         }
