@@ -564,9 +564,11 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         scratch.rcvNxt = s.seq + 1;
         scratch.rcvAdvRight = scratch.rcvNxt;
         scratch.rcvMss = Math.max(536, network.mtu(s.source) - 40);
-        scratch.wsOk = windowScaling && s.options.windowScale >= 0;
-        scratch.sackOk = sack && s.options.sackPermitted;
+        // Window scale and SACK-permitted survive only in the timestamp; without one they are not
+        // offered, or the peer would scale windows that the cookie connection takes as unscaled.
         scratch.tsOk = timestamps && s.options.hasTimestamp;
+        scratch.wsOk = scratch.tsOk && windowScaling && s.options.windowScale >= 0;
+        scratch.sackOk = scratch.tsOk && sack && s.options.sackPermitted;
         scratch.tsRecent = s.options.tsVal;
         int shift = 0;
         while (scratch.wsOk && shift < 14 && (receiveBufferBytes >> shift) > 65_535) {

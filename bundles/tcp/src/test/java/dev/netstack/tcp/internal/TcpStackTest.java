@@ -202,4 +202,51 @@ class TcpStackTest {
             assertEquals(32, server.accepted.size());
         }
     }
+
+    @Test
+    void cookieCarriesThePeersMssRoundedDownToItsTable() {
+        // RFC 4987 §3.6: 3 bits of the cookie encode the MSS; the peer's 1000 becomes the 536 entry,
+        // never more than the peer offered
+        try (TcpScript t = new TcpScript(Map.of("syncookies", "always"))) {
+            Server server = new Server(t);
+            t.segment(S, PEER_ISS, 0).ports(40_000, 80).mss(1000).send();
+            Seg cookie = t.expect(S | A);
+            t.segment(A, PEER_ISS + 1, cookie.seq() + 1).ports(40_000, 80).send();
+            Tcb tcb = (Tcb) server.accepted.get(0);
+            assertEquals(536, tcb.peerMss);
+            assertTrue(tcb.mss <= 1000, "segment size " + tcb.mss);
+        }
+    }
+
+    @Test
+    void cookieWithoutTimestampsOpensWithoutWindowScaleOrSack() {
+        // RFC 4987 §3.6 / RFC 7323 §2.2: without timestamps there is nowhere to keep the peer's window
+        // scale and SACK-permitted, so the connection runs without them (windows up to 64 KiB)
+        try (TcpScript t = new TcpScript(Map.of("syncookies", "always"))) {
+            Server server = new Server(t);
+            t.segment(S, PEER_ISS, 0).ports(40_000, 80).mss(1460).ws(7).sackOk().send();
+            Seg cookie = t.expect(S | A);
+            assertEquals(-1, cookie.options().windowScale, "no window scale offered: " + cookie);
+            t.segment(A, PEER_ISS + 1, cookie.seq() + 1).ports(40_000, 80).window(60_000).send();
+            Tcb tcb = (Tcb) server.accepted.get(0);
+            assertEquals(TcpState.ESTABLISHED, tcb.state());
+            assertTrue(!tcb.wsOk && !tcb.sackOk && !tcb.tsOk);
+            assertEquals(60_000, tcb.sndWnd);
+        }
+    }
+
+    @Test
+    void cookieExpiresAfterTwoPeriods() {
+        // RFC 4987 §3.6: the 5-bit counter t limits a cookie's life (here 64 s periods, two of them)
+        try (TcpScript t = new TcpScript(Map.of("syncookies", "always"))) {
+            Server server = new Server(t);
+            Seg cookie = synFromPeer(t, PEER_ISS, 40_000);
+            t.clock.advance(3 * 64_000_000_000L);
+            t.loop.runTurn(t.clock.nanoTime());
+            t.segment(A, PEER_ISS + 1, cookie.seq() + 1).ports(40_000, 80).ts(++t.peerTsVal, cookie.options().tsVal)
+                    .send();
+            assertEquals(cookie.seq() + 1, t.expect(R).seq());
+            assertEquals(0, server.accepted.size());
+        }
+    }
 }
