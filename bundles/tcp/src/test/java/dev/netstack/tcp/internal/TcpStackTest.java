@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netstack.tcp.TcpConnection;
+import dev.netstack.tcp.TcpHandler;
+import dev.netstack.tcp.TcpListener;
+import dev.netstack.tcp.TcpListenerHandler;
 import dev.netstack.tcp.TcpOptions;
 import dev.netstack.tcp.TcpState;
 import dev.netstack.tcp.internal.TcpScript.Events;
@@ -247,6 +250,60 @@ class TcpStackTest {
                     .send();
             assertEquals(cookie.seq() + 1, t.expect(R).seq());
             assertEquals(0, server.accepted.size());
+        }
+    }
+
+    @Test
+    void cookieAckIntoAFullAcceptQueueIsDroppedAndTheNextSegmentOpens() {
+        // Listen backlog with RFC 4987 §3.6: a valid cookie ACK finding the accept queue full is dropped
+        // without a word (as Linux); no state is kept, and the peer's next segment at SEG.SEQ = ISN+1
+        // (its request) returns the cookie again once the application has made room
+        try (TcpScript t = new TcpScript(Map.of("syncookies", "always"))) {
+            List<TcpConnection> accepted = new ArrayList<>();
+            TcpListener listener = t.stack.listen(0, 80, TcpOptions.defaults().withBacklog(1), new TcpListenerHandler() {
+                @Override
+                public TcpHandler onAccept(TcpConnection c) {
+                    accepted.add(c);
+                    return new Events();
+                }
+
+                @Override
+                public void onAcceptable(TcpListener l) {
+                    // the application does not accept yet
+                }
+            });
+            Seg first = synFromPeer(t, 5_000, 41_000);
+            t.segment(A, 5_001, first.seq() + 1).ports(41_000, 80).ts(++t.peerTsVal, first.options().tsVal).send();
+            assertEquals(1, listener.acceptQueueLength());
+            Seg cookie = synFromPeer(t, PEER_ISS, 40_000);
+            t.segment(A, PEER_ISS + 1, cookie.seq() + 1).ports(40_000, 80).ts(++t.peerTsVal, cookie.options().tsVal)
+                    .send();
+            t.expectNothing();
+            assertEquals(1, t.counter(TcpCounter.DROP_ACCEPT_QUEUE_FULL));
+            assertEquals(1, t.stack.connectionCount());
+            assertTrue(listener.accept() != null);
+            t.segment(A | P, PEER_ISS + 1, cookie.seq() + 1).ports(40_000, 80).ts(++t.peerTsVal, cookie.options().tsVal)
+                    .data(REQUEST).send();
+            assertEquals(1, listener.acceptQueueLength());
+            assertEquals(TcpState.ESTABLISHED, listener.accept().state());
+        }
+    }
+
+    @Test
+    void resetAtAListenerIsIgnored() {
+        // RFC 9293 §3.10.7.2 "first": a RST in LISTEN is ignored. The kernel answers every SYN,ACK for the
+        // flood's SYNs with one; none may draw an answer or disturb the listener.
+        try (TcpScript t = new TcpScript(Map.of("syncookies", "always"))) {
+            Server server = new Server(t);
+            Seg cookie = synFromPeer(t, PEER_ISS, 40_000);
+            t.segment(R, PEER_ISS + 1, 0).ports(40_000, 80).send();
+            t.segment(R | A, PEER_ISS + 1, cookie.seq() + 1).ports(40_001, 80).send();
+            t.expectNothing();
+            assertEquals(0, t.counter(TcpCounter.OUT_RSTS));
+            Seg again = synFromPeer(t, PEER_ISS + 5, 40_002);
+            t.segment(A, PEER_ISS + 6, again.seq() + 1).ports(40_002, 80).ts(++t.peerTsVal, again.options().tsVal)
+                    .send();
+            assertEquals(1, server.accepted.size());
         }
     }
 }
