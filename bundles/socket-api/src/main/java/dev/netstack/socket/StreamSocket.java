@@ -67,7 +67,10 @@ public non-sealed interface StreamSocket extends Socket {
 
     boolean isConnected();
 
-    /** Whether a non-blocking connect is in progress. */
+    /**
+     * Whether a non-blocking connect was started and {@link #finishConnect()} has not reported its
+     * outcome yet (success or failure), as NIO's {@code isConnectionPending}.
+     */
     boolean isConnectPending();
 
     int send(byte[] src, int offset, int length);
