@@ -781,6 +781,13 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
     }
 
+    /** What the socket waits for, for diagnosing a hang in tests (racy snapshot). */
+    String debugState() {
+        return "state " + state + " rx " + (rx == null ? -1 : rx.readable()) + " tx " + (tx == null ? -1 : tx.readable())
+                + " rxStalled " + rxStalled + " eof " + eof + " readWaiter " + readWaiter + " writeWaiter " + writeWaiter
+                + " pumpScheduled " + debugPumpScheduled();
+    }
+
     /** NEW, LISTENING, CONNECTING, CONNECTED or DONE (for tests). */
     int state() {
         return state;
