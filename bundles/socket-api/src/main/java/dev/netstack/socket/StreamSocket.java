@@ -33,7 +33,8 @@ import java.nio.ByteBuffer;
 public non-sealed interface StreamSocket extends Socket {
 
     /**
-     * Passive open with at most {@code backlog} accepted connections waiting (0 = the default).
+     * Passive open with at most {@code backlog} accepted connections waiting (0 = the default). An
+     * unbound socket is bound to an ephemeral port first (see {@link #localPort()}).
      *
      * @throws SocketException ADDRESS_IN_USE, ALREADY_CONNECTED, CLOSED, PROTOCOL_STOPPED
      */
