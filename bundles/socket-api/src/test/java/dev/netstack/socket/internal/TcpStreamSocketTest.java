@@ -612,6 +612,25 @@ class TcpStreamSocketTest {
     }
 
     @Test
+    void closingAListenerFromAnotherThreadWakesABlockedAccept() throws Exception {
+        StreamSocket server = listen(7049);
+        CompletableFuture<SocketError> blocked = asyncGet(() -> {
+            try {
+                server.accept();
+                return null;
+            } catch (SocketException e) {
+                return e.error();
+            }
+        });
+        Thread.sleep(100);
+        server.close();
+        assertEquals(SocketError.CLOSED, blocked.get(10, TimeUnit.SECONDS));
+        StreamSocket again = net.b.sockets.openStream();
+        again.bind(0, 7049); // the listener's port is free again
+        again.close();
+    }
+
+    @Test
     void callsOutOfOrderFailWithTheirErrno() {
         StreamSocket s = net.a.sockets.openStream();
         assertEquals(SocketError.NOT_CONNECTED, assertThrows(SocketException.class, () -> s.send(new byte[1], 0, 1)).error());
