@@ -19,6 +19,7 @@ import dev.netstack.tcp.TcpLayer;
 import dev.netstack.tcp.TcpListener;
 import dev.netstack.tcp.TcpListenerHandler;
 import dev.netstack.tcp.TcpOptions;
+import dev.netstack.tcp.TcpPortReservation;
 import dev.netstack.tcp.TcpState;
 import dev.netstack.tcp.wire.TcpHeader;
 import dev.netstack.tcp.wire.TcpOptionsView;
@@ -100,6 +101,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     private final SipHash cookieHash;
     private final ConnectionTable table;
     private final Listener[] listeners = new Listener[65_536];
+    /** Ports held by {@link #reserve} (bind before listen/connect), chained per port. */
+    private final PortReservation[] reservations = new PortReservation[65_536];
     private final Ipv4Header ip = new Ipv4Header();
     private final TcpHeader in = new TcpHeader();
     private final TcpHeader out = new TcpHeader();
@@ -851,7 +854,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             int start = random.nextInt(span);
             for (int i = 0; i < span; i++) {
                 int candidate = EPHEMERAL_FIRST + (start + i) % span;
-                if (listeners[candidate] == null && table.find(local, candidate, remoteAddress, remotePort) == null) {
+                if (listeners[candidate] == null && reservations[candidate] == null
+                        && table.find(local, candidate, remoteAddress, remotePort) == null) {
                     port = candidate;
                     break;
                 }
@@ -874,6 +878,82 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         counters.increment(TcpCounter.ACTIVE_OPENS);
         tcb.openActive(now);
         return tcb;
+    }
+
+    @Override
+    public TcpPortReservation reserve(int localAddress, int localPort, boolean reuseAddress) {
+        if (stopped) {
+            throw new TcpException(TcpError.PROTOCOL_STOPPED);
+        }
+        if (localPort < 0 || localPort > 65_535) {
+            throw new TcpException(TcpError.INVALID_ARGUMENT, "port " + localPort);
+        }
+        if (localAddress != 0 && network.sourceAddressFor(localAddress) != localAddress) {
+            throw new TcpException(TcpError.ADDRESS_NOT_AVAILABLE,
+                    dev.netstack.ip.wire.Ipv4Address.format(localAddress) + " is not an address of this host");
+        }
+        int port = localPort;
+        if (port == 0) {
+            // RFC 6056 §3.3.1: a random start in the range, then the next port nobody uses.
+            int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+            int start = random.nextInt(span);
+            for (int i = 0; i < span; i++) {
+                int candidate = EPHEMERAL_FIRST + (start + i) % span;
+                if (listeners[candidate] == null && reservations[candidate] == null && !table.usesPort(candidate)) {
+                    port = candidate;
+                    break;
+                }
+            }
+            if (port == 0) {
+                throw new TcpException(TcpError.ADDRESS_NOT_AVAILABLE, "no ephemeral port is free");
+            }
+        } else {
+            String conflict = reservationConflict(localAddress, port, reuseAddress);
+            if (conflict != null) {
+                throw new TcpException(TcpError.ADDRESS_IN_USE, "port " + port + " " + conflict);
+            }
+        }
+        PortReservation r = new PortReservation(this, localAddress, port, reuseAddress);
+        r.next = reservations[port];
+        reservations[port] = r;
+        return r;
+    }
+
+    /** What stands in the way of reserving {@code address:port}, or null (rules: {@link TcpLayer#reserve}). */
+    private String reservationConflict(int address, int port, boolean reuse) {
+        for (Listener l = listeners[port]; l != null; l = l.next) {
+            if (overlap(l.localAddress, address)) {
+                return "has a listener";
+            }
+        }
+        for (PortReservation r = reservations[port]; r != null; r = r.next) {
+            if (overlap(r.localAddress, address) && !(reuse && r.reuseAddress)) {
+                return "is bound by another socket";
+            }
+        }
+        if (!reuse && table.usesLocal(address, port)) {
+            return "is used by a connection (TIME_WAIT included; set reuse address to bind anyway)";
+        }
+        return null;
+    }
+
+    private static boolean overlap(int a, int b) {
+        return a == b || a == 0 || b == 0;
+    }
+
+    void release(PortReservation reservation) {
+        PortReservation previous = null;
+        for (PortReservation r = reservations[reservation.localPort]; r != null; r = r.next) {
+            if (r == reservation) {
+                if (previous == null) {
+                    reservations[r.localPort] = r.next;
+                } else {
+                    previous.next = r.next;
+                }
+                return;
+            }
+            previous = r;
+        }
     }
 
     @Override
