@@ -988,7 +988,13 @@ final class Tcb implements TcpConnection {
         if (oneSegment) {
             room = Math.min(windowRoom, mss);
         }
-        int length = (int) Math.max(0, Math.min(Math.min(room, mss), unsent));
+        // With segmentation offload one segment may carry several MSS (TcpStack.maxSendBytes);
+        // cut to whole MSS unless it takes all that is queued, so no short segment lands mid-stream.
+        int maxLength = oneSegment ? mss : stack.maxSendBytes(this);
+        int length = (int) Math.max(0, Math.min(Math.min(room, maxLength), unsent));
+        if (length > mss && length < unsent) {
+            length -= length % mss;
+        }
         if (length == 0) {
             if (sndWnd == 0 || windowRoom <= 0) {
                 armPersist(nowNs);
@@ -1035,11 +1041,16 @@ final class Tcb implements TcpConnection {
         if (length > 0 && seq + length == dataEnd()) {
             flags |= TcpHeader.PSH;
         }
-        if (!emitData(seq, length, flags, nowNs)) {
+        int sent = emitData(seq, length, flags, nowNs);
+        if (sent < 0) {
             if (!retransmitTimer.isScheduled()) {
                 stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
             }
             return;
+        }
+        if (sent < length) {
+            length = sent; // the segment carried less (no large buffer free): the rest, and the FIN, later
+            fin = false;
         }
         lastSendNs = nowNs;
         int end = seq + length + (fin ? 1 : 0);
@@ -1074,7 +1085,7 @@ final class Tcb implements TcpConnection {
         emit(sndMax, 0, TcpHeader.ACK, nowNs);
     }
 
-    private boolean emitData(int seq, int length, int flags, long nowNs) {
+    private int emitData(int seq, int length, int flags, long nowNs) {
         return stack.emit(this, seq, length, flags, nowNs);
     }
 
