@@ -56,6 +56,13 @@ class TapOffloadTest {
     static final String PREFIX = "tof-";
     static final String TAP = "tap0";
     static final long BYTES = Long.getLong("interop.tap.offload.bytes", 100L << 20);
+    /** Bytes per direction of the figures test (default 500 MiB: 100 MB take too short to time here). */
+    static final long FIGURE_BYTES = Long.getLong("interop.tap.offload.figure.bytes", 500L << 20);
+    /** The stack's TCP send and receive buffers in the figures test; 0 keeps TcpConfig's defaults. */
+    static final int FIGURE_TCP_BUFFER_BYTES = Integer.getInteger("interop.tap.offload.tcp.buffer.bytes", 0);
+    /** Runs of the kernel-to-stack transfer per configuration in the figures test (the machine is noisy). */
+    static final int FIGURE_REPEATS = Integer.getInteger("interop.tap.offload.repeats", 3);
+    static final long WARM_UP_BYTES = 200L << 20;
     static final Duration TIMEOUT = Duration.ofSeconds(180);
 
     @TempDir
@@ -72,7 +79,7 @@ class TapOffloadTest {
 
     @Test
     void withOffloadsLargeSegmentsCrossBothWaysIntactAndChecksumsAreSkipped() throws IOException {
-        try (Rig rig = Rig.start(true, 70)) {
+        try (Rig rig = Rig.start(true, 70, 0)) {
             assertTrue(rig.tap.offloading(), "the kernel accepted IFF_VNET_HDR and TUNSETOFFLOAD");
             assertTrue(rig.tap.capabilities().has(DeviceCapabilities.OFFLOAD_TSO));
             rig.echoIntact(dir, BYTES);
@@ -92,7 +99,7 @@ class TapOffloadTest {
 
     @Test
     void withoutOffloadsFramesStayWithinTheMtuAndTransfersStayIntact() throws IOException {
-        try (Rig rig = Rig.start(false, 72)) {
+        try (Rig rig = Rig.start(false, 72, 0)) {
             assertTrue(!rig.tap.offloading());
             assertEquals(0, rig.tap.capabilities().offloads());
             rig.echoIntact(dir, BYTES / 4);
@@ -109,9 +116,18 @@ class TapOffloadTest {
         String[] labels = {"offload off", "offload on"};
         String[][] figures = new String[2][];
         for (int i = 0; i < 2; i++) {
-            try (Rig rig = Rig.start(i == 1, 74 + 2 * i)) {
-                String in = rig.peer(script, "bulk", rig.stackIp, "9", Long.toString(BYTES));
-                String out = rig.downloadIntact(BYTES);
+            try (Rig rig = Rig.start(i == 1, 74 + 2 * i, FIGURE_TCP_BUFFER_BYTES)) {
+                // JIT warm-up: the first transfer of a fresh JVM runs partly interpreted and is
+                // several times slower; it is not a figure of the data path.
+                rig.peer(script, "bulk", rig.stackIp, "9", Long.toString(WARM_UP_BYTES));
+                rig.download(WARM_UP_BYTES);
+                String in = "";
+                String out = "";
+                for (int r = 0; r < FIGURE_REPEATS; r++) {
+                    in += "\n      " + rig.peer(script, "bulk", rig.stackIp, "9", Long.toString(FIGURE_BYTES)) + " "
+                            + rig.losses();
+                    out += "\n      " + rig.download(FIGURE_BYTES) + " " + rig.losses();
+                }
                 figures[i] = new String[] {in, out, rig.tap.counters(0).toString()};
             }
         }
@@ -123,34 +139,40 @@ class TapOffloadTest {
             b.address("vb", "198.18.78.2/24");
             Process server = new ProcessBuilder(b.prefixCommand(TcpRig.python(), script.toString(), "server",
                     "198.18.78.2")).redirectErrorStream(true).start();
-            Exec.run(Duration.ofSeconds(30), "truncate", "-s", Long.toString(BYTES), dir.resolve("zero.bin").toString())
+            Exec.run(Duration.ofSeconds(30), "truncate", "-s", Long.toString(FIGURE_BYTES), dir.resolve("zero.bin").toString())
                     .check();
             Process http = new ProcessBuilder(b.prefixCommand("sh", "-c", "cd " + dir + " && exec " + TcpRig.python()
                     + " -m http.server 8000 --bind 198.18.78.2")).redirectErrorStream(true).start();
             try {
                 NetNs.await(() -> b.exec("sh", "-c", "ss -ltn | grep -q ':9 ' && ss -ltn | grep -q ':8000 '").ok(),
                         Duration.ofSeconds(10));
-                Exec.Result r = a.exec(TIMEOUT, TcpRig.python(), script.toString(), "bulk", "198.18.78.2", "9",
-                        Long.toString(BYTES));
-                assertTrue(r.ok() && r.stdout().startsWith("ok"), r::toString);
-                vethIn = r.stdout().trim();
-                long start = System.nanoTime();
-                r = a.exec(TIMEOUT, "curl", "-sS", "--fail", "-o", "/dev/null", "http://198.18.78.2:8000/zero.bin");
-                double seconds = (System.nanoTime() - start) / 1e9;
-                vethOut = r.ok() ? rate(BYTES, seconds) + " (python http.server)" : "failed: " + r;
+                vethIn = "";
+                vethOut = "";
+                for (int r = 0; r < FIGURE_REPEATS; r++) {
+                    Exec.Result bulk = a.exec(TIMEOUT, TcpRig.python(), script.toString(), "bulk", "198.18.78.2", "9",
+                            Long.toString(FIGURE_BYTES));
+                    assertTrue(bulk.ok() && bulk.stdout().startsWith("ok"), bulk::toString);
+                    vethIn += "\n      " + bulk.stdout().trim();
+                    long start = System.nanoTime();
+                    Exec.Result get = a.exec(TIMEOUT, "curl", "-sS", "--fail", "-o", "/dev/null",
+                            "http://198.18.78.2:8000/zero.bin");
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    vethOut += "\n      " + (get.ok() ? rate(FIGURE_BYTES, seconds) : "failed: " + get);
+                }
             } finally {
                 http.destroyForcibly();
                 server.destroyForcibly();
             }
         }
-        System.out.println("FIGURE TAP offloads, bulk " + BYTES + " bytes");
+        System.out.println("FIGURE TAP offloads, bulk " + FIGURE_BYTES + " bytes each way, stack TCP buffers "
+                + (FIGURE_TCP_BUFFER_BYTES > 0 ? FIGURE_TCP_BUFFER_BYTES + " bytes" : "default"));
         for (int i = 0; i < 2; i++) {
             System.out.println("  TAP " + labels[i] + " kernel->stack (tcppeer bulk to discard): " + figures[i][0]);
-            System.out.println("  TAP " + labels[i] + " stack->kernel (curl GET /bytes, sha256 checked): " + figures[i][1]);
+            System.out.println("  TAP " + labels[i] + " stack->kernel (curl GET /bytes to /dev/null): " + figures[i][1]);
             System.out.println("  TAP " + labels[i] + " device: " + figures[i][2]);
         }
         System.out.println("  veth kernel->kernel (tcppeer bulk to discard): " + vethIn);
-        System.out.println("  veth kernel->kernel (curl download): " + vethOut);
+        System.out.println("  veth kernel->kernel (curl download from python http.server): " + vethOut);
     }
 
     static String rate(long bytes, double seconds) {
@@ -175,7 +197,7 @@ class TapOffloadTest {
             this.stackIp = stackIp;
         }
 
-        static Rig start(boolean offload, int subnet) {
+        static Rig start(boolean offload, int subnet, int tcpBufferBytes) {
             NetNs ns = NetNs.create(PREFIX);
             TapDevice tap = null;
             try {
@@ -188,7 +210,8 @@ class TapOffloadTest {
                 builder.module(new AbstractModule() {
                     @Override
                     protected void configure() {
-                        bind(TcpConfig.class).toInstance(Configs.of(TcpConfig.class, Map.of()));
+                        bind(TcpConfig.class).toInstance(Configs.of(TcpConfig.class, tcpBufferBytes <= 0 ? Map.of()
+                                : Map.of("send.buffer.bytes", tcpBufferBytes, "receive.buffer.bytes", tcpBufferBytes)));
                         bind(TcpStack.class).in(Singleton.class);
                         NetStackModule.protocols(binder()).addBinding(6).to(TcpStack.class);
                     }
@@ -256,6 +279,34 @@ class TapOffloadTest {
             assertTrue(r.ok(), r::toString);
             assertEquals(BytePattern.sha256(bytes), r.stdout().split(" ")[0], "sha256 of GET /bytes/" + bytes);
             return rate(bytes, seconds);
+        }
+
+        /** GET /bytes/N to /dev/null (sha256 costs more CPU than the transfer); checks the size, returns the rate. */
+        String download(long bytes) {
+            long start = System.nanoTime();
+            Exec.Result r = ns.exec(TIMEOUT, "curl", "-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download}",
+                    "http://" + stackIp + "/bytes/" + bytes);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertTrue(r.ok(), r::toString);
+            assertEquals(Long.toString(bytes), r.stdout().trim(), "bytes downloaded");
+            return rate(bytes, seconds);
+        }
+
+        /**
+         * Where bytes were lost so far: frames the kernel dropped on the TAP (its queue to the
+         * stack overflowed), the kernel's and the stack's TCP retransmissions and timeouts.
+         */
+        String losses() {
+            Exec.Result r = ns.exec(Duration.ofSeconds(10), "sh", "-c", "cat /sys/class/net/" + TAP
+                    + "/statistics/tx_dropped; nstat -az TcpRetransSegs TcpExtTCPTimeouts TcpExtTCPLossProbes"
+                    + " TcpExtTCPWinProbe | awk '/^Tcp/ {print $2}'");
+            List<String> v = r.stdout().lines().toList();
+            Map<String, Long> tcpCounters = tcp.counters().snapshot();
+            return "[so far: tap_tx_dropped=" + (v.isEmpty() ? "?" : v.get(0)) + " kernel_retrans=" + (v.size() > 1 ? v.get(1) : "?")
+                    + " kernel_timeouts=" + (v.size() > 2 ? v.get(2) : "?") + " kernel_loss_probes="
+                    + (v.size() > 3 ? v.get(3) : "?") + " kernel_window_probes=" + (v.size() > 4 ? v.get(4) : "?") + " stack " + tcpCounters.entrySet().stream()
+                    .filter(e -> e.getKey().toLowerCase().matches(".*(retrans|timeouts|recover|out.of.order).*"))
+                    .map(e -> e.getKey() + "=" + e.getValue()).toList() + "]";
         }
 
         String peer(Path script, String... args) {

@@ -653,8 +653,11 @@ final class Tcb implements TcpConnection {
                 ackNow = true;
             }
             unackedBytes += length;
-            // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment.
-            if (unackedBytes >= 2 * rcvMss) {
+            // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment. A
+            // full-sized segment carries rcvMss less the timestamp option when timestamps are on
+            // (1448, not 1460): counting against rcvMss alone waited for a third segment, and a
+            // sender that paused after two met our delayed-ACK timer (seen as Linux loss probes).
+            if (unackedBytes >= 2 * (rcvMss - (tsOk ? 12 : 0))) {
                 ackNow = true;
             }
             if (quickAcks > 0) {
