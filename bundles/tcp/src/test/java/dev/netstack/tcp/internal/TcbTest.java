@@ -307,6 +307,27 @@ class TcbTest {
     }
 
     @Test
+    void acksEverySecondFullSizedSegmentWhenTimestampsShortenIt() {
+        // RFC 1122 §4.2.3.2 / RFC 9293 §3.8.6.3: an ACK at least every second full-sized segment;
+        // with timestamps (RFC 7323) a full-sized segment carries 1460 - 12 = 1448 bytes.
+        try (TcpScript t = new TcpScript()) {
+            Passive p = new Passive(t, true, TcpOptions.defaults());
+            int seq = PEER_ISS + 1;
+            for (int i = 0; i < Tcb.QUICK_ACKS; i++) { // the quick ACKs of a new connection
+                t.segment(A, seq, p.iss + 1).data(1448).ts(++t.peerTsVal, 0).send();
+                seq += 1448;
+                t.expect(A);
+            }
+            t.segment(A, seq, p.iss + 1).data(1448).ts(++t.peerTsVal, 0).send();
+            seq += 1448;
+            t.expectNothing(); // one segment: the ACK may wait (delayed ACK)
+            t.segment(A, seq, p.iss + 1).data(1448).ts(++t.peerTsVal, 0).send();
+            seq += 1448;
+            assertEquals(seq, t.expect(A).ack(), "the second full-sized segment is acknowledged at once");
+        }
+    }
+
+    @Test
     void nagleHoldsSmallSegmentWhileDataIsUnacknowledged() {
         // RFC 9293 §3.7.4 (Nagle), noDelay disables it
         try (TcpScript t = new TcpScript()) {
