@@ -264,6 +264,20 @@ public final class PacketBuffer {
         return this;
     }
 
+    /**
+     * Copies the offload requests of {@code source} (checksum request, segmentation) and its layer
+     * offsets, for a copy of its bytes at the same offsets in this buffer (flags are set apart).
+     */
+    public PacketBuffer copyOffloadFrom(PacketBuffer source) {
+        checksumStart = source.checksumStart;
+        checksumOffset = source.checksumOffset;
+        segmentBytes = source.segmentBytes;
+        linkOffset = source.linkOffset;
+        networkOffset = source.networkOffset;
+        transportOffset = source.transportOffset;
+        return this;
+    }
+
     /** Number of holders; 0 means the buffer is free in its pool. */
     public int refCount() {
         return refCount;
