@@ -276,8 +276,8 @@ public final class TapDevice implements NetDevice {
 
     /**
      * Reads frames until the batch is full, the TAP has none waiting (EAGAIN) or the pool is empty.
-     * Frames shorter than an Ethernet header or longer than the MTU allows are dropped and counted
-     * as receive errors.
+     * Frames shorter than an Ethernet header or longer than the MTU allows (with offloads: unless the
+     * kernel coalesced them, gso_type set) are dropped and counted as receive errors.
      */
     @Override
     public int receive(int queue, PacketBatch batch) {
