@@ -653,8 +653,11 @@ final class Tcb implements TcpConnection {
                 ackNow = true;
             }
             unackedBytes += length;
-            // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment.
-            if (unackedBytes >= 2 * rcvMss) {
+            // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment. A
+            // full-sized segment carries rcvMss less the timestamp option when timestamps are on
+            // (1448, not 1460): counting against rcvMss alone waited for a third segment, and a
+            // sender that paused after two met our delayed-ACK timer (seen as Linux loss probes).
+            if (unackedBytes >= 2 * (rcvMss - (tsOk ? 12 : 0))) {
                 ackNow = true;
             }
             if (quickAcks > 0) {
@@ -988,7 +991,13 @@ final class Tcb implements TcpConnection {
         if (oneSegment) {
             room = Math.min(windowRoom, mss);
         }
-        int length = (int) Math.max(0, Math.min(Math.min(room, mss), unsent));
+        // With segmentation offload one segment may carry several MSS (TcpStack.maxSendBytes);
+        // cut to whole MSS unless it takes all that is queued, so no short segment lands mid-stream.
+        int maxLength = oneSegment ? mss : stack.maxSendBytes(this);
+        int length = (int) Math.max(0, Math.min(Math.min(room, maxLength), unsent));
+        if (length > mss && length < unsent) {
+            length -= length % mss;
+        }
         if (length == 0) {
             if (sndWnd == 0 || windowRoom <= 0) {
                 armPersist(nowNs);
@@ -1035,11 +1044,16 @@ final class Tcb implements TcpConnection {
         if (length > 0 && seq + length == dataEnd()) {
             flags |= TcpHeader.PSH;
         }
-        if (!emitData(seq, length, flags, nowNs)) {
+        int sent = emitData(seq, length, flags, nowNs);
+        if (sent < 0) {
             if (!retransmitTimer.isScheduled()) {
                 stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
             }
             return;
+        }
+        if (sent < length) {
+            length = sent; // the segment carried less (no large buffer free): the rest, and the FIN, later
+            fin = false;
         }
         lastSendNs = nowNs;
         int end = seq + length + (fin ? 1 : 0);
@@ -1074,7 +1088,7 @@ final class Tcb implements TcpConnection {
         emit(sndMax, 0, TcpHeader.ACK, nowNs);
     }
 
-    private boolean emitData(int seq, int length, int flags, long nowNs) {
+    private int emitData(int seq, int length, int flags, long nowNs) {
         return stack.emit(this, seq, length, flags, nowNs);
     }
 

@@ -2,6 +2,7 @@ package dev.netstack.tcp.internal;
 
 import dev.netstack.ip.NetworkLayer;
 import dev.netstack.ip.ProtocolHandler;
+import dev.netstack.ip.wire.InternetChecksum;
 import dev.netstack.ip.wire.Ipv4Header;
 import dev.netstack.nic.Disposition;
 import dev.netstack.nic.PacketBuffer;
@@ -991,13 +992,26 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
 
     /**
      * Builds and sends one segment of {@code tcb}: header, options, data copied from the send ring
-     * at {@code seq}. Returns false if no buffer was free.
+     * at {@code seq}. Returns the data bytes sent, fewer than {@code length} (and then without FIN)
+     * if the buffer could not hold them all, or -1 if no buffer was free.
      */
-    boolean emit(Tcb tcb, int seq, int length, int flags, long nowNs) {
-        PacketBuffer buffer = network.allocate(tcb.remoteAddress);
+    int emit(Tcb tcb, int seq, int length, int flags, long nowNs) {
+        // Segmentation offload: data beyond one MSS goes out as one large segment in a large buffer,
+        // flagged for the device to cut into MSS-sized segments (see maxSendBytes). Without such a
+        // buffer the segment shrinks to one MSS, and so it does below if the buffer is too small.
+        boolean segmented = length > tcb.mss && (flags & TcpHeader.SYN) == 0;
+        PacketBuffer buffer = segmented ? network.allocateSegmented(tcb.remoteAddress) : null;
+        if (buffer == null) {
+            segmented = false;
+            buffer = network.allocate(tcb.remoteAddress);
+        }
         if (buffer == null) {
             counters.increment(TcpCounter.DROP_NO_BUFFER);
-            return false;
+            return -1;
+        }
+        if (!segmented && length > tcb.mss) {
+            length = tcb.mss;
+            flags &= ~(TcpHeader.FIN | TcpHeader.PSH); // the rest of the data, and the FIN, follow later
         }
         boolean syn = (flags & TcpHeader.SYN) != 0;
         if (tcb.state != TcpState.SYN_SENT || !syn) {
@@ -1022,6 +1036,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         int headerLength = TcpHeader.MIN_LENGTH + optionBytes;
         if (buffer.tailroom() < headerLength + length) {
             length = Math.max(0, buffer.tailroom() - headerLength);
+            flags &= ~(TcpHeader.FIN | TcpHeader.PSH);
         }
         int at = buffer.append(headerLength + length);
         MemorySegment bytes = buffer.segment();
@@ -1054,7 +1069,16 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         if (length > 0) {
             tcb.sendBuf.copyOut(seq - tcb.sndBase, bytes, at + headerLength, length);
         }
-        h.fillChecksum(tcb.localAddress, tcb.remoteAddress, headerLength + length);
+        if (segmented) {
+            // RFC 9293 §3.1: the pseudo-header sum over the whole segment's length, not complemented,
+            // is what the device expects in the field (virtio §5.1.6.2 NEEDS_CSUM, Linux's
+            // CHECKSUM_PARTIAL); it sums every segment it cuts from the TCP header on and completes it.
+            h.checksum(InternetChecksum.fold(
+                    InternetChecksum.pseudoHeaderSum(tcb.localAddress, tcb.remoteAddress, 6, headerLength + length)));
+            buffer.setSegmented(tcb.mss);
+        } else {
+            h.fillChecksum(tcb.localAddress, tcb.remoteAddress, headerLength + length);
+        }
         buffer.setTransportOffset(at);
         counters.increment(TcpCounter.OUT_SEGS);
         if ((flags & TcpHeader.ACK) != 0) {
@@ -1062,7 +1086,23 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         }
         network.send(tcb.localAddress, tcb.remoteAddress, Ipv4Header.PROTOCOL_TCP, NetworkLayer.FLAG_DONT_FRAGMENT,
                 buffer, nowNs);
-        return true;
+        return length;
+    }
+
+    /**
+     * Data bytes one segment of {@code tcb} may carry: its MSS; or, when the route's device
+     * segments (TSO, {@link NetworkLayer#maxSegmentedBytes}), as many whole MSS as fit the
+     * device's limit: the stack then sends one large segment where it would send many, and the
+     * device puts MSS-sized segments on the wire (each within the path MTU, as RFC 9293 §3.7.1 asks).
+     */
+    int maxSendBytes(Tcb tcb) {
+        int limit = network.maxSegmentedBytes(tcb.remoteAddress);
+        int mss = tcb.mss;
+        if (limit <= 0) {
+            return mss;
+        }
+        int payload = limit - TcpHeader.MIN_LENGTH - (tcb.tsOk ? 12 : 0);
+        return Math.max(mss, payload - payload % mss);
     }
 
     /** RFC 2018 §4: the block holding the most recent segment first, then the others. */
