@@ -58,7 +58,10 @@ final class SackScoreboard {
 
     /** One past RFC 6675 HighRxt. */
     int highRxt;
-    /** One past RFC 6675 RescueRxt; a rescue is allowed once {@code rescueRxt <= una}. */
+    /**
+     * One past RFC 6675 RescueRxt; a rescue is allowed when HighACK > RescueRxt, i.e. when
+     * {@code rescueRxt < una} (both one past the octet the RFC names).
+     */
     int rescueRxt;
 
     /** Result of the last successful {@code next*} query: the range {@code [start, end)} and its rule. */
@@ -252,7 +255,7 @@ final class SackScoreboard {
      * RecoveryPoint ({@link #rescued}) and leaves HighRxt alone.
      */
     boolean nextRescue(int una, int sndMax, int mss) {
-        if (lt(una, rescueRxt) || !lt(una, sndMax)) {
+        if (!lt(rescueRxt, una) || !lt(una, sndMax)) {
             return false;
         }
         int top = sndMax; // one past the highest unSACKed octet

@@ -72,7 +72,7 @@ class SackScoreboardTest {
         SackScoreboard b = board(1000, 2000, 3000, 6000, 7000, 8000);
         int high = UNA + 10_000;
         b.highRxt = UNA;
-        b.rescueRxt = UNA + 1000;
+        b.rescueRxt = UNA + 500;
         assertTrue(b.nextLost(UNA, high, MSS));
         assertEquals(0, b.start - UNA);
         assertEquals(1000, b.end - UNA);
@@ -87,6 +87,7 @@ class SackScoreboardTest {
         b.highRxt = UNA + 7000;
         assertFalse(b.nextUnsacked(UNA, high, MSS), "nothing unSACKed below the highest SACK");
         assertFalse(b.nextRescue(UNA, high, MSS), "HighACK has not passed RescueRxt");
+        assertFalse(b.nextRescue(UNA + 500, high, MSS), "HighACK must be greater than RescueRxt");
         int una = UNA + 1000;
         b.acknowledged(una);
         assertTrue(b.nextRescue(una, high, MSS));
@@ -99,7 +100,7 @@ class SackScoreboardTest {
     @Test
     void rescueStaysWithinTheTopHole() {
         SackScoreboard b = board(1000, 9600, 9800, 10_000);
-        b.rescueRxt = UNA;
+        b.rescueRxt = UNA - 1;
         assertTrue(b.nextRescue(UNA, UNA + 10_000, MSS));
         assertEquals(9600, b.start - UNA);
         assertEquals(9800, b.end - UNA);
