@@ -110,8 +110,8 @@ class SteadyStateAllocationTest {
 
         @Override
         public String toString() {
-            return String.format("%-44s %10d packets %12d B %8.4f B/packet  %s", style, packets, bytes, perPacket(),
-                    threads);
+            return String.format("%-48s %8d packets %10d B %8.4f B/packet (shards %.4f)  %s", style, packets, bytes,
+                    perPacket(), (double) shardBytes / packets, threads);
         }
     }
 
