@@ -1,5 +1,6 @@
 package dev.netstack.nio.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -52,7 +53,9 @@ import org.junit.jupiter.api.Timeout;
  * the process (both shards, the application threads, the carriers of virtual threads) across a
  * measured number of packets. A packet is a data segment or datagram: two per exchange, and
  * bulk bytes / 1460 for TCP bulk. The test asserts an average below one byte per packet and
- * prints each case's figure and the threads that allocated. Counts, not time, bound each phase;
+ * prints each case's figure and the threads that allocated. It also asserts that no shard thread
+ * blocked entering a monitor while measured ({@code ThreadInfo#getBlockedCount}): no contended lock
+ * on the data path. Counts, not time, bound each phase;
  * {@code -Dalloc.scale=N} multiplies them.
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
@@ -99,7 +102,7 @@ class SteadyStateAllocationTest {
         void close() throws Exception;
     }
 
-    record Figure(String style, long packets, long bytes, long shardBytes, String threads) {
+    record Figure(String style, long packets, long bytes, long shardBytes, long shardBlocked, String threads) {
         double perPacket() {
             return (double) bytes / packets;
         }
@@ -111,8 +114,8 @@ class SteadyStateAllocationTest {
 
         @Override
         public String toString() {
-            return String.format("%-48s %8d packets %10d B %8.4f B/packet (shards %.4f)  %s", style, packets, bytes,
-                    perPacket(), (double) shardBytes / packets, threads);
+            return String.format("%-48s %8d packets %10d B %8.4f B/packet (shards %.4f, blocked on a monitor %d)  %s",
+                    style, packets, bytes, perPacket(), (double) shardBytes / packets, shardBlocked, threads);
         }
     }
 
@@ -145,7 +148,14 @@ class SteadyStateAllocationTest {
                     who.append(infos[i].getThreadName()).append('=').append(d).append(' ');
                 }
             }
-            Figure f = new Figure(style, p1 - p0, total, shards, who.toString().trim());
+            ThreadInfo[] later = THREADS.getThreadInfo(ids);
+            long blocked = 0;
+            for (int i = 0; i < ids.length; i++) {
+                if (infos[i] != null && later[i] != null && infos[i].getThreadName().startsWith("netstack-shard-")) {
+                    blocked += later[i].getBlockedCount() - infos[i].getBlockedCount();
+                }
+            }
+            Figure f = new Figure(style, p1 - p0, total, shards, blocked, who.toString().trim());
             System.out.println(f);
             return f;
         }
@@ -166,6 +176,12 @@ class SteadyStateAllocationTest {
 
     static void assertBelowLimit(Figure f) {
         assertTrue(f.perPacket() < LIMIT_BYTES_PER_PACKET, "allocates in steady state: " + f);
+        assertNoShardLocks(f);
+    }
+
+    /** No lock on the shards' path: they never blocked entering a contended monitor while measured. */
+    static void assertNoShardLocks(Figure f) {
+        assertEquals(0, f.shardBlocked(), "a shard blocked on a monitor: " + f);
     }
 
     static synchronized int port() {
@@ -479,6 +495,8 @@ class SteadyStateAllocationTest {
                     f.perPacketOffShard(), (double) f.shardBytes() / f.packets());
         }
         assertTrue(rr.perPacketOffShard() < LIMIT_BYTES_PER_PACKET, "allocates off the shards: " + rr);
+        assertNoShardLocks(rr);
+        assertNoShardLocks(bulk);
     }
 
     /** A listener on B and a connected pair, made on the test thread. */
