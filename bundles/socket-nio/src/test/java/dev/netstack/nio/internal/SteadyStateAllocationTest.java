@@ -24,8 +24,10 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -867,6 +869,64 @@ class SteadyStateAllocationTest {
             }
             listener.close();
             selector.close();
+        }
+    }
+
+    // ---- java.nio DatagramChannel through the stack's provider: connected client, unconnected server
+
+    @Test
+    void nioDatagramChannelsAllocateNothingPerPacket() throws Exception {
+        assertBelowLimit(measure("java.nio DatagramChannel rr 64B", new NioDatagramRr(), RR_WARMUP, RR_PACKETS));
+    }
+
+    static final class NioDatagramRr extends Workers {
+        final DatagramChannel server;
+        final DatagramChannel client;
+        volatile long count;
+
+        NioDatagramRr() throws IOException {
+            server = net.providerB.openDatagramChannel()
+                    .bind(new InetSocketAddress(InetAddress.getByName("198.18.40.2"), port()));
+            client = net.providerA.openDatagramChannel().connect(server.getLocalAddress());
+            ThreadFactory platform = Thread.ofPlatform().daemon().factory();
+            start(platform, () -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(DATAGRAM);
+                try {
+                    while (!stop) {
+                        buf.clear();
+                        SocketAddress from = server.receive(buf); // the same object while the peer stays
+                        buf.flip();
+                        server.send(buf, from);
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            start(platform, () -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(MESSAGE);
+                try {
+                    while (!stop) {
+                        buf.clear();
+                        client.write(buf);
+                        buf.clear();
+                        client.read(buf);
+                        count = count + 2; // request and response
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+
+        @Override
+        public long packets() {
+            return count;
+        }
+
+        @Override
+        void stopping() throws Exception {
+            client.close(); // ends the client's read
+            server.close(); // ends the server's receive
         }
     }
 
