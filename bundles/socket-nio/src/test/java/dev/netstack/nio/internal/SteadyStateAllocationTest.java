@@ -872,6 +872,79 @@ class SteadyStateAllocationTest {
         }
     }
 
+    // ---- java.net.Socket streams: the adaptors of the provider's channels (channel.socket())
+
+    @Test
+    void socketAdaptorStreamsAllocateNothingPerPacket() throws Exception {
+        assertBelowLimit(measure("java.net.Socket streams (adaptor) rr 64B", new AdaptorRr(), RR_WARMUP, RR_PACKETS));
+    }
+
+    static final class AdaptorRr extends Workers {
+        final ServerSocketChannel listener;
+        final SocketChannel client;
+        final SocketChannel server;
+        volatile long exchanges;
+
+        AdaptorRr() throws IOException {
+            listener = net.providerB.openServerSocketChannel()
+                    .bind(new InetSocketAddress(InetAddress.getByName("198.18.40.2"), port()));
+            client = net.providerA.openSocketChannel();
+            client.connect(listener.getLocalAddress());
+            server = listener.accept();
+            client.socket().setTcpNoDelay(true);
+            server.socket().setTcpNoDelay(true);
+            java.io.InputStream serverIn = server.socket().getInputStream();
+            java.io.OutputStream serverOut = server.socket().getOutputStream();
+            java.io.InputStream clientIn = client.socket().getInputStream();
+            java.io.OutputStream clientOut = client.socket().getOutputStream();
+            ThreadFactory platform = Thread.ofPlatform().daemon().factory();
+            start(platform, () -> {
+                byte[] buf = new byte[MESSAGE];
+                try {
+                    int n;
+                    while ((n = serverIn.read(buf, 0, MESSAGE)) >= 0) {
+                        serverOut.write(buf, 0, n);
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            start(platform, () -> {
+                byte[] buf = new byte[MESSAGE];
+                try {
+                    while (!stop) {
+                        clientOut.write(buf, 0, MESSAGE);
+                        int got = 0;
+                        while (got < MESSAGE) {
+                            int n = clientIn.read(buf, got, MESSAGE - got);
+                            if (n < 0) {
+                                throw new IOException("end of stream");
+                            }
+                            got += n;
+                        }
+                        exchanges = exchanges + 1;
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+
+        @Override
+        public long packets() {
+            return 2 * exchanges;
+        }
+
+        @Override
+        void stopping() throws Exception {
+            threads.get(1).join(10_000);
+            client.close();
+            threads.get(0).join(10_000);
+            server.close();
+            listener.close();
+        }
+    }
+
     // ---- java.nio DatagramChannel through the stack's provider: connected client, unconnected server
 
     @Test
