@@ -147,8 +147,12 @@ public final class Bench {
         return env.kernel ? "kernel" : "netstack";
     }
 
+    /**
+     * Warm-up before each window: 40 % of the window, 0.1 to 2 s. Long enough for the JIT to
+     * compile the loops; before that, interpreted foreign calls allocate (tens of bytes a frame).
+     */
     private long warmupMs() {
-        return Math.max(100, Math.min(1_000, (long) (options.durationSeconds() * 500)));
+        return Math.max(100, Math.min(2_000, (long) (options.durationSeconds() * 400)));
     }
 
     private CellResult measure(Workloads.Cell cell, Rig rig) {

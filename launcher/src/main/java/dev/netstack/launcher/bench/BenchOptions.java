@@ -15,8 +15,12 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
 
     public static final double DEFAULT_DURATION_S = 5;
     public static final double MAX_DURATION_S = 600;
-    /** The stack's shards poll without sleeping by default, as a userspace stack runs for speed. */
-    public static final String DEFAULT_IDLE = "spin";
+    /**
+     * The stack's shards poll without sleeping, yielding the CPU between empty turns: on a machine
+     * with fewer free cores than busy threads (two stacks, or a stack and its kernel peer, plus other
+     * work), pure spinning starves the peer the shard waits for; backoff parks up to 1 ms.
+     */
+    public static final String DEFAULT_IDLE = "yield";
     static final List<String> IDLE_STRATEGIES = List.of("spin", "yield", "backoff", "poll");
 
     /** The workloads, as {@code --only} names them; each runs one or more cells. */
@@ -181,7 +185,7 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
               --only W[,W..]   workloads to run (default all)
               --env E[,E..]    environments to run (default all; without root, tap and veth are skipped)
               --json FILE      also write the results as JSON
-              --idle NAME      idle strategy of the stack's shards: spin (default), yield, backoff, poll
+              --idle NAME      idle strategy of the stack's shards: yield (default), spin, backoff, poll
               -h, --help       show this help
             Namespaces are named bn-PID-N and removed on exit (leftovers of killed runs at start).
             """;

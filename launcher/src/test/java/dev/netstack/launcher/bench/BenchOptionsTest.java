@@ -15,13 +15,13 @@ import org.junit.jupiter.api.Test;
 class BenchOptionsTest {
 
     @Test
-    void defaultsRunEverythingForFiveSecondsWithSpinningShards() {
+    void defaultsRunEverythingForFiveSecondsWithYieldingShards() {
         BenchOptions o = BenchOptions.parse(List.of());
         assertEquals(5, o.durationSeconds());
         assertEquals(EnumSet.allOf(Workload.class), o.workloads());
         assertEquals(EnumSet.allOf(Env.class), o.envs());
         assertNull(o.json());
-        assertEquals("spin", o.idle());
+        assertEquals("yield", o.idle());
     }
 
     @Test
