@@ -53,7 +53,7 @@ public final class Bench {
             if (!skipped.isEmpty()) {
                 err.println("netstack bench: the " + String.join(" and ", skipped) + " environment" + (skipped.size() > 1 ? "s need" : " needs")
                         + " root (network namespaces, TAP devices): run as root to include " + (skipped.size() > 1 ? "them" : "it")
-                        + "; running " + (envs.isEmpty() ? "nothing else" : envs.stream().map(e -> e.option).toList() + " only") + ".");
+                        + "; running " + (envs.isEmpty() ? "nothing else" : String.join(" and ", envs.stream().map(e -> e.option).toList()) + " only") + ".");
             }
             if (envs.isEmpty()) {
                 return 1;

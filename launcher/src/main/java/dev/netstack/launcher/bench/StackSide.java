@@ -422,7 +422,6 @@ final class StackSide implements Side {
         final class Sender extends BaseClient implements PollTask {
             UdpSocket socket;
             long sent;
-            long failed;
             boolean done;
 
             Sender() {
@@ -443,10 +442,7 @@ final class StackSide implements Side {
                 while (n < UDP_BURST && socket.sendTo(remote, port, payload, 0, size) == null) {
                     n++;
                 }
-                if (n < UDP_BURST) {
-                    failed++; // no buffer free or the queue is full: try again next turn
-                }
-                sent += n;
+                sent += n; // fewer than a burst: no buffer free or the queue is full, the next turn tries again
                 return n;
             }
 

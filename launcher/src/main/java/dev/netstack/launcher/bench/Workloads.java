@@ -1,7 +1,6 @@
 package dev.netstack.launcher.bench;
 
 import dev.netstack.launcher.PacketLoops;
-import dev.netstack.launcher.bench.BenchOptions.Env;
 import dev.netstack.launcher.bench.BenchOptions.Workload;
 import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketBatch;
@@ -246,9 +245,5 @@ final class Workloads {
             }
         }
         return cells;
-    }
-
-    static boolean kernel(Env env) {
-        return env.kernel;
     }
 }
