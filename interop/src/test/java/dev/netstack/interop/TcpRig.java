@@ -44,7 +44,8 @@ import java.util.function.UnaryOperator;
  */
 final class TcpRig implements AutoCloseable {
 
-    static final String PREFIX = "nsp-";
+    /** Namespace prefix; {@code -Dinterop.tcp.prefix=} gives parallel runs their own (and their own cleanup). */
+    static final String PREFIX = System.getProperty("interop.tcp.prefix", "nsp-");
     static final String TAP = "tap0";
     static final String TOOL_TAP = "tapt";
     static final Duration TIMEOUT = Duration.ofSeconds(120);
@@ -96,6 +97,11 @@ final class TcpRig implements AutoCloseable {
     }
 
     static TcpRig start(int subnet, UnaryOperator<NetStack.Builder> options) {
+        return start(subnet, Map.of(), options);
+    }
+
+    /** With {@code netstack.tcp} configuration {@code tcpConfig} (keys as in the PID, e.g. {@code syncookies}). */
+    static TcpRig start(int subnet, Map<String, ?> tcpConfig, UnaryOperator<NetStack.Builder> options) {
         NetNs ns = NetNs.create(PREFIX);
         try {
             ns.ip("link", "set", "lo", "up");
@@ -105,7 +111,7 @@ final class TcpRig implements AutoCloseable {
             builder.module(new AbstractModule() {
                 @Override
                 protected void configure() {
-                    bind(TcpConfig.class).toInstance(Configs.of(TcpConfig.class, Map.of()));
+                    bind(TcpConfig.class).toInstance(Configs.of(TcpConfig.class, tcpConfig));
                     bind(TcpStack.class).in(Singleton.class);
                     NetStackModule.protocols(binder()).addBinding(6).to(TcpStack.class);
                 }

@@ -138,6 +138,31 @@ class TcpTransferTest {
         }
     }
 
+    /**
+     * The stack closes first (HTTP/1.0), so each connection leaves a TIME_WAIT in the stack, and curl
+     * is held to four local ports, so the kernel reopens those 4-tuples at once: every SYN meets the
+     * stack's TIME_WAIT and must start a new incarnation (RFC 6191 §2 with timestamps, RFC 9293
+     * §3.10.7.4), not wait out 2·MSL or cost a SYN retransmission.
+     */
+    @Test
+    void sequentialConnectionsReopenTheStacksTimeWaitFourTuples() {
+        int connections = Integer.getInteger("interop.tcp.timewait.connections", 100);
+        try (TcpRig rig = TcpRig.start(50)) {
+            Path body = dir.resolve("body.bin");
+            Exec.Result r = rig.sh("for i in $(seq 1 " + connections + "); do curl -0 -sS --fail -m 30 --local-port 61000-61003"
+                    + " -o " + body + " http://" + rig.stackIp + "/bytes/1000 && sha256sum < " + body + "; done");
+            List<String> lines = r.stdout().lines().toList();
+            String expected = BytePattern.sha256(1000);
+            long good = lines.stream().filter(l -> l.startsWith(expected)).count();
+            java.util.Map<String, Long> tcp = rig.stack.onShard(() -> rig.tcp.counters().snapshot());
+            System.out.println("TIME_WAIT reuse: " + good + " of " + connections + " byte-identical; time-wait-reused "
+                    + tcp.get("time-wait-reused") + ", retrans-segs " + tcp.get("retrans-segs") + ", out-rsts "
+                    + tcp.get("out-rsts"));
+            assertEquals(connections, good, r.stdout());
+            assertTrue(tcp.get("time-wait-reused") >= connections - 4, "new incarnations from TIME_WAIT: " + tcp);
+        }
+    }
+
     static Exec.Result run(ProcessBuilder builder) throws Exception {
         Process p = builder.start();
         var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {

@@ -27,6 +27,8 @@ public final class EventLoop implements Shard, IdleStrategy.IdleContext {
     private long nowNs;
 
     private volatile Thread thread;
+    /** CPU the loop's thread pins itself to when it starts; -1: no pinning. */
+    private volatile int cpu = -1;
     private volatile boolean running;
     private volatile boolean stopped;
     private volatile boolean manual;
@@ -189,7 +191,32 @@ public final class EventLoop implements Shard, IdleStrategy.IdleContext {
         t.start();
     }
 
+    /**
+     * Pins the loop's thread to {@code cpu} when it starts (sched_setaffinity). Call before
+     * {@link #start()}. A refusal by the kernel is logged and the loop runs unpinned.
+     */
+    public void pinTo(int cpu) {
+        if (running) {
+            throw new IllegalStateException("shard " + id + " is running: pin it before start()");
+        }
+        this.cpu = cpu;
+    }
+
+    /** The CPU set by {@link #pinTo}, or -1. */
+    public int pinnedCpu() {
+        return cpu;
+    }
+
     private void run() {
+        int target = cpu;
+        if (target >= 0) {
+            try {
+                dev.netstack.runtime.os.CpuAffinity.pinCurrentThread(target);
+            } catch (RuntimeException refused) {
+                LOG.log(Level.WARNING, "shard " + id + " could not pin itself to CPU " + target
+                        + " and runs unpinned: " + refused.getMessage());
+            }
+        }
         while (running) {
             long now = clock.nanoTime();
             int work = runTurn(now);

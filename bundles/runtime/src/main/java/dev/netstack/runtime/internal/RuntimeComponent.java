@@ -52,6 +52,10 @@ public final class RuntimeComponent implements AutoCloseable {
         @AttributeDefinition(description = "What a shard does without work: backoff (spin, yield, park),"
                 + " spin, yield, or poll (sleep in poll(2) on the devices).")
         String idle() default "backoff";
+
+        @AttributeDefinition(description = "CPUs to pin the shards to, one per shard in order"
+                + " (a Linux CPU list such as 2,3 or 2-3); empty: no pinning.")
+        String cpus() default "";
     }
 
     private final List<EventLoop> loops;
@@ -69,12 +73,21 @@ public final class RuntimeComponent implements AutoCloseable {
         if (count < 1 || count > MAX_SHARDS) {
             throw new IllegalArgumentException(PID + ": shards must be from 1 to " + MAX_SHARDS + ", got " + count);
         }
+        int[] cpus;
+        try {
+            cpus = cpusFor(config.cpus(), count);
+        } catch (IllegalArgumentException bad) {
+            throw new IllegalArgumentException(PID + ": " + bad.getMessage(), bad);
+        }
         List<EventLoop> created = new ArrayList<>(count);
         try {
             for (int id = 0; id < count; id++) {
                 IdleStrategy idle = IdleStrategies.create(config.idle());
                 EventLoop loop = new EventLoop(id, NanoClock.SYSTEM, idle, EventLoop.DEFAULT_COMMAND_QUEUE);
                 created.add(loop);
+                if (cpus.length > 0) {
+                    loop.pinTo(cpus[id]);
+                }
                 loop.start();
             }
         } catch (RuntimeException e) {
@@ -85,7 +98,37 @@ public final class RuntimeComponent implements AutoCloseable {
             throw e;
         }
         this.loops = List.copyOf(created);
-        LOG.log(Level.INFO, "started " + count + " shard(s), idle " + config.idle());
+        LOG.log(Level.INFO, "started " + count + " shard(s), idle " + config.idle()
+                + (cpus.length > 0 ? ", pinned to CPUs " + config.cpus().strip() : ""));
+    }
+
+    /**
+     * The CPU of each shard from the {@code cpus} setting: empty for none, else exactly one CPU per
+     * shard (extra CPUs are an error too: they would be a silent mistake), each one this process
+     * may run on.
+     */
+    static int[] cpusFor(String setting, int shards) {
+        if (setting == null || setting.isBlank()) {
+            return new int[0];
+        }
+        int[] cpus = dev.netstack.runtime.os.CpuAffinity.parseList(setting);
+        if (cpus.length != shards) {
+            throw new IllegalArgumentException("cpus lists " + cpus.length + " CPU(s) for " + shards
+                    + " shard(s): give exactly one CPU per shard, e.g. cpus = 0-" + (shards - 1));
+        }
+        java.util.BitSet allowed = dev.netstack.runtime.os.CpuAffinity.allowed();
+        java.util.BitSet seen = new java.util.BitSet();
+        for (int cpu : cpus) {
+            if (!allowed.get(cpu)) {
+                throw new IllegalArgumentException("cpus names CPU " + cpu + ", which this process may not run on"
+                        + " (allowed: " + allowed + ")");
+            }
+            if (seen.get(cpu)) {
+                throw new IllegalArgumentException("cpus names CPU " + cpu + " twice: give each shard its own CPU");
+            }
+            seen.set(cpu);
+        }
+        return cpus;
     }
 
     /** Publishes every loop as a {@link Shard} service (OSGi only). */

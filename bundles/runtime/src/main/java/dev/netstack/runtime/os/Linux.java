@@ -146,6 +146,10 @@ public final class Linux {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
     private static final MethodHandle MUNLOCK = bind("munlock",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle SCHED_SETAFFINITY = bind("sched_setaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
+    private static final MethodHandle SCHED_GETAFFINITY = bind("sched_getaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), ERRNO);
     private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private final MemorySegment callState;
@@ -372,6 +376,31 @@ public final class Linux {
     public int munlock(long address, long length) {
         try {
             return result((int) MUNLOCK.invokeExact(callState, address, length));
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /**
+     * sched_setaffinity(2): restricts thread {@code tid} (0: the calling thread) to the CPUs whose
+     * bits are set in the mask of {@code bytes} bytes at {@code maskAddress} (a {@code cpu_set_t}:
+     * bit {@code n % 64} of little-endian word {@code n / 64} is CPU {@code n}).
+     */
+    public int schedSetaffinity(int tid, long bytes, long maskAddress) {
+        try {
+            return result((int) SCHED_SETAFFINITY.invokeExact(callState, tid, bytes, maskAddress));
+        } catch (Throwable t) {
+            throw linkFailure(t);
+        }
+    }
+
+    /**
+     * sched_getaffinity(2): writes the CPU mask of thread {@code tid} (0: the calling thread) into
+     * {@code bytes} bytes at {@code maskAddress}; returns the size the kernel wrote, or -errno.
+     */
+    public int schedGetaffinity(int tid, long bytes, long maskAddress) {
+        try {
+            return result((int) SCHED_GETAFFINITY.invokeExact(callState, tid, bytes, maskAddress));
         } catch (Throwable t) {
             throw linkFailure(t);
         }

@@ -20,6 +20,10 @@ import org.osgi.framework.ServiceRegistration;
 class RuntimeComponentTest {
 
     private static RuntimeComponent.Config config(int shards, String idle) {
+        return config(shards, idle, "");
+    }
+
+    private static RuntimeComponent.Config config(int shards, String idle, String cpus) {
         return new RuntimeComponent.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -34,6 +38,11 @@ class RuntimeComponentTest {
             @Override
             public String idle() {
                 return idle;
+            }
+
+            @Override
+            public String cpus() {
+                return cpus;
             }
         };
     }
@@ -95,5 +104,51 @@ class RuntimeComponentTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new RuntimeComponent(config(2, "nap")));
         assertEquals("netstack.runtime: idle must be backoff, spin, yield or poll, got 'nap'", e.getMessage());
+    }
+
+    @Test
+    void pinsEachShardToItsCpu() throws Exception {
+        java.util.BitSet allowed = dev.netstack.runtime.os.CpuAffinity.allowed();
+        int last = allowed.length() - 1; // the highest CPU this process may use
+        RuntimeComponent runtime = new RuntimeComponent(config(1, "yield", Integer.toString(last)));
+        try {
+            EventLoop loop = runtime.shards().get(0);
+            assertEquals(last, loop.pinnedCpu());
+            java.util.concurrent.CompletableFuture<java.util.BitSet> seen = new java.util.concurrent.CompletableFuture<>();
+            loop.execute(() -> seen.complete(dev.netstack.runtime.os.CpuAffinity.allowed()));
+            java.util.BitSet expected = new java.util.BitSet();
+            expected.set(last);
+            assertEquals(expected, seen.get(10, TimeUnit.SECONDS), "the shard thread's own affinity mask");
+        } finally {
+            runtime.close();
+        }
+    }
+
+    @Test
+    void rejectsACpuListThatDoesNotGiveEachShardOneCpu() {
+        IllegalArgumentException tooFew = assertThrows(IllegalArgumentException.class,
+                () -> new RuntimeComponent(config(2, "yield", "0")));
+        assertEquals("netstack.runtime: cpus lists 1 CPU(s) for 2 shard(s): give exactly one CPU per shard,"
+                + " e.g. cpus = 0-1", tooFew.getMessage());
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+                () -> RuntimeComponent.cpusFor("0,0", 2));
+        assertTrue(twice.getMessage().contains("CPU 0 twice"), twice.getMessage());
+        IllegalArgumentException absent = assertThrows(IllegalArgumentException.class,
+                () -> RuntimeComponent.cpusFor("1023", 1));
+        assertTrue(absent.getMessage().contains("may not run on"), absent.getMessage());
+        IllegalArgumentException garbage = assertThrows(IllegalArgumentException.class,
+                () -> RuntimeComponent.cpusFor("two", 1));
+        assertEquals("\"two\" is not a CPU list such as 0,2 or 4-7", garbage.getMessage());
+    }
+
+    @Test
+    void emptyCpuListMeansNoPinning() {
+        assertEquals(0, RuntimeComponent.cpusFor(" ", 4).length);
+        RuntimeComponent runtime = new RuntimeComponent(config(1, "yield", ""));
+        try {
+            assertEquals(-1, runtime.shards().get(0).pinnedCpu());
+        } finally {
+            runtime.close();
+        }
     }
 }

@@ -19,6 +19,9 @@ final class Listener implements TcpListener {
     final ArrayDeque<Tcb> acceptQueue;
     /** Connections in SYN_RECEIVED (the SYN queue). */
     int synCount;
+    /** Whether this listener has answered a SYN with a cookie, and when it last did. */
+    boolean cookiesSent;
+    long lastCookieNs;
     boolean open = true;
     /** Next listener on the same port (another local address). */
     Listener next;

@@ -19,6 +19,7 @@ import dev.netstack.tcp.TcpLayer;
 import dev.netstack.tcp.TcpListener;
 import dev.netstack.tcp.TcpListenerHandler;
 import dev.netstack.tcp.TcpOptions;
+import dev.netstack.tcp.TcpPortReservation;
 import dev.netstack.tcp.TcpState;
 import dev.netstack.tcp.wire.TcpHeader;
 import dev.netstack.tcp.wire.TcpOptionsView;
@@ -87,6 +88,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     /** RFC 4987 §3.6 cookie MSS values (3 bits). */
     private static final int[] COOKIE_MSS = {536, 1024, 1220, 1360, 1440, 1460, 4312, 8960};
     private static final long COOKIE_PERIOD_NS = 64_000_000_000L;
+    private static final int COOKIE_INVALID = 0;
+    private static final int COOKIE_VALID = 1;
+    private static final int COOKIE_UNVERIFIABLE = 2;
 
     final Shard shard;
     final NetworkLayer network;
@@ -97,6 +101,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     private final SipHash cookieHash;
     private final ConnectionTable table;
     private final Listener[] listeners = new Listener[65_536];
+    /** Ports held by {@link #reserve} (bind before listen/connect), chained per port. */
+    private final PortReservation[] reservations = new PortReservation[65_536];
     private final Ipv4Header ip = new Ipv4Header();
     private final TcpHeader in = new TcpHeader();
     private final TcpHeader out = new TcpHeader();
@@ -375,6 +381,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
                     return Disposition.HANDLED;
                 }
             }
+            if (tcb.state == TcpState.SYN_RECEIVED && cookieSupersedes(tcb, s, nowNs)) {
+                return Disposition.HANDLED;
+            }
             if (tcb.state == TcpState.SYN_SENT) {
                 tcb.synSentArrives(s, nowNs);
             } else {
@@ -439,8 +448,19 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         }
         if ((flags & TcpHeader.ACK) != 0) {
             // second: an ACK here is bad, unless it returns one of our SYN cookies (RFC 4987 §3.6)
-            if ((flags & TcpHeader.SYN) == 0 && syncookies != 0 && cookieAck(listener, s, nowNs)) {
-                return;
+            if ((flags & TcpHeader.SYN) == 0 && syncookies != 0) {
+                int cookie = checkCookie(listener, s, nowNs);
+                if (cookie == COOKIE_VALID) {
+                    cookieAck(listener, s, nowNs);
+                    return;
+                }
+                counters.increment(TcpCounter.DROP_BAD_COOKIE);
+                if (cookie == COOKIE_UNVERIFIABLE) {
+                    // Not the peer's first segment after our cookie SYN,ACK (those were lost), so its
+                    // ISN is unknown: drop it and let the peer retransmit its first segment. A RST
+                    // would hit the peer's connection exactly at RCV.NXT and kill it.
+                    return;
+                }
             }
             sendReset(s.source, s.destination, s.destinationPort, s.sourcePort, s.ack, 0, false, nowNs);
             return;
@@ -450,6 +470,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         }
         boolean queueFull = listener.synCount >= synQueue || listener.acceptQueue.size() >= listener.backlog;
         if (syncookies == 2 || (queueFull && syncookies == 1)) {
+            listener.cookiesSent = true;
+            listener.lastCookieNs = nowNs;
             sendCookie(s, nowNs);
             return;
         }
@@ -545,9 +567,11 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         scratch.rcvNxt = s.seq + 1;
         scratch.rcvAdvRight = scratch.rcvNxt;
         scratch.rcvMss = Math.max(536, network.mtu(s.source) - 40);
-        scratch.wsOk = windowScaling && s.options.windowScale >= 0;
-        scratch.sackOk = sack && s.options.sackPermitted;
+        // Window scale and SACK-permitted survive only in the timestamp; without one they are not
+        // offered, or the peer would scale windows that the cookie connection takes as unscaled.
         scratch.tsOk = timestamps && s.options.hasTimestamp;
+        scratch.wsOk = scratch.tsOk && windowScaling && s.options.windowScale >= 0;
+        scratch.sackOk = scratch.tsOk && sack && s.options.sackPermitted;
         scratch.tsRecent = s.options.tsVal;
         int shift = 0;
         while (scratch.wsOk && shift < 14 && (receiveBufferBytes >> shift) > 65_535) {
@@ -562,22 +586,59 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         emitCookie(scratch, iss, nowNs);
     }
 
-    /** An ACK at a listener: if it returns a valid cookie, the connection is ESTABLISHED at once. */
-    private boolean cookieAck(Listener listener, SegmentView s, long nowNs) {
+    /**
+     * Whether the ACK {@code s} returns a cookie of ours: {@link #COOKIE_VALID} if its acknowledgment
+     * number is a cookie issued in the last two periods to this 4-tuple for the ISN {@code SEG.SEQ - 1};
+     * {@link #COOKIE_UNVERIFIABLE} if it fails the hash but carries a current period while this
+     * listener has sent cookies lately (a later segment of a cookie connection whose first segments
+     * were lost looks like this, and so do 3 in 32 stray ACKs); else {@link #COOKIE_INVALID}. The
+     * answer depends on all 24 hash bits at once, so a forger learns nothing from the difference.
+     */
+    private int checkCookie(Listener listener, SegmentView s, long nowNs) {
         int cookie = s.ack - 1;
-        int irs = s.seq - 1;
         long now = nowNs / COOKIE_PERIOD_NS;
         long sent = now - ((now - (cookie >>> 27)) & 31);
         if (now - sent > 2) {
+            return COOKIE_INVALID;
+        }
+        if ((cookie & 0xFF_FFFF) == cookieHash(s.destination, s.destinationPort, s.source, s.sourcePort, s.seq - 1,
+                sent)) {
+            return COOKIE_VALID;
+        }
+        boolean cookieMode = listener.cookiesSent && now - listener.lastCookieNs / COOKIE_PERIOD_NS <= 2;
+        return cookieMode ? COOKIE_UNVERIFIABLE : COOKIE_INVALID;
+    }
+
+    /**
+     * A half-open passive connection meets an ACK it cannot accept but which completes a cookie we
+     * sent this 4-tuple for the same or another SYN (a retransmitted SYN answered once by a cookie and
+     * once by this TCB, or a SYN of a colliding 4-tuple that made this TCB while the peer's own
+     * handshake ran on a cookie). The peer is ESTABLISHED on the cookie: this TCB is stale, so it
+     * is dropped and the cookie opens the connection, where RFC 9293 §3.10.7.4 would answer with a
+     * RST that resets the peer's connection.
+     */
+    private boolean cookieSupersedes(Tcb tcb, SegmentView s, long nowNs) {
+        Listener listener = tcb.listener;
+        if (!tcb.passive || listener == null || !listener.open || syncookies == 0 || !listener.cookiesSent
+                || (s.flags & (TcpHeader.SYN | TcpHeader.RST | TcpHeader.ACK)) != TcpHeader.ACK
+                || Tcb.lt(tcb.sndUna, s.ack) && Tcb.le(s.ack, tcb.sndMax)) {
             return false;
         }
-        if ((cookie & 0xFF_FFFF) != cookieHash(s.destination, s.destinationPort, s.source, s.sourcePort, irs, sent)) {
-            counters.increment(TcpCounter.DROP_BAD_COOKIE);
+        if (checkCookie(listener, s, nowNs) != COOKIE_VALID) {
             return false;
         }
+        dropEmbryonic(tcb);
+        cookieAck(listener, s, nowNs);
+        return true;
+    }
+
+    /** An ACK that returns a valid cookie: the connection is ESTABLISHED at once. */
+    private void cookieAck(Listener listener, SegmentView s, long nowNs) {
+        int cookie = s.ack - 1;
+        int irs = s.seq - 1;
         if (table.size() >= maxConnections || listener.acceptQueue.size() >= listener.backlog) {
             counters.increment(TcpCounter.DROP_ACCEPT_QUEUE_FULL);
-            return true; // valid but no room: drop silently, the peer retransmits
+            return; // valid but no room: drop silently, the peer retransmits
         }
         counters.increment(TcpCounter.SYN_COOKIES_ACCEPTED);
         Tcb tcb = newTcb(s.destination, s.destinationPort, s.source, s.sourcePort, listener.options);
@@ -627,17 +688,19 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         tcb.sndWl1 = s.seq;
         tcb.sndWl2 = s.ack;
         if (!table.add(tcb)) {
-            return true;
+            return;
         }
         tcb.inTable = true;
         tcb.established(nowNs);
         counters.increment(TcpCounter.PASSIVE_OPENS);
         accepted(tcb);
-        // the ACK may carry data
+        // the ACK may carry data (its own ACK was lost), which the handler set at accept must hear of
         if (s.dataLength > 0 || (s.flags & TcpHeader.FIN) != 0) {
             tcb.arrives(s, nowNs);
+            if (!tcb.closedNotified) {
+                tcb.deliverEvents();
+            }
         }
-        return true;
     }
 
     // ================================================================== listeners and accept queue
@@ -791,7 +854,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             int start = random.nextInt(span);
             for (int i = 0; i < span; i++) {
                 int candidate = EPHEMERAL_FIRST + (start + i) % span;
-                if (listeners[candidate] == null && table.find(local, candidate, remoteAddress, remotePort) == null) {
+                if (listeners[candidate] == null && reservations[candidate] == null
+                        && table.find(local, candidate, remoteAddress, remotePort) == null) {
                     port = candidate;
                     break;
                 }
@@ -814,6 +878,82 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         counters.increment(TcpCounter.ACTIVE_OPENS);
         tcb.openActive(now);
         return tcb;
+    }
+
+    @Override
+    public TcpPortReservation reserve(int localAddress, int localPort, boolean reuseAddress) {
+        if (stopped) {
+            throw new TcpException(TcpError.PROTOCOL_STOPPED);
+        }
+        if (localPort < 0 || localPort > 65_535) {
+            throw new TcpException(TcpError.INVALID_ARGUMENT, "port " + localPort);
+        }
+        if (localAddress != 0 && network.sourceAddressFor(localAddress) != localAddress) {
+            throw new TcpException(TcpError.ADDRESS_NOT_AVAILABLE,
+                    dev.netstack.ip.wire.Ipv4Address.format(localAddress) + " is not an address of this host");
+        }
+        int port = localPort;
+        if (port == 0) {
+            // RFC 6056 §3.3.1: a random start in the range, then the next port nobody uses.
+            int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+            int start = random.nextInt(span);
+            for (int i = 0; i < span; i++) {
+                int candidate = EPHEMERAL_FIRST + (start + i) % span;
+                if (listeners[candidate] == null && reservations[candidate] == null && !table.usesPort(candidate)) {
+                    port = candidate;
+                    break;
+                }
+            }
+            if (port == 0) {
+                throw new TcpException(TcpError.ADDRESS_NOT_AVAILABLE, "no ephemeral port is free");
+            }
+        } else {
+            String conflict = reservationConflict(localAddress, port, reuseAddress);
+            if (conflict != null) {
+                throw new TcpException(TcpError.ADDRESS_IN_USE, "port " + port + " " + conflict);
+            }
+        }
+        PortReservation r = new PortReservation(this, localAddress, port, reuseAddress);
+        r.next = reservations[port];
+        reservations[port] = r;
+        return r;
+    }
+
+    /** What stands in the way of reserving {@code address:port}, or null (rules: {@link TcpLayer#reserve}). */
+    private String reservationConflict(int address, int port, boolean reuse) {
+        for (Listener l = listeners[port]; l != null; l = l.next) {
+            if (overlap(l.localAddress, address)) {
+                return "has a listener";
+            }
+        }
+        for (PortReservation r = reservations[port]; r != null; r = r.next) {
+            if (overlap(r.localAddress, address) && !(reuse && r.reuseAddress)) {
+                return "is bound by another socket";
+            }
+        }
+        if (!reuse && table.usesLocal(address, port)) {
+            return "is used by a connection (TIME_WAIT included; set reuse address to bind anyway)";
+        }
+        return null;
+    }
+
+    private static boolean overlap(int a, int b) {
+        return a == b || a == 0 || b == 0;
+    }
+
+    void release(PortReservation reservation) {
+        PortReservation previous = null;
+        for (PortReservation r = reservations[reservation.localPort]; r != null; r = r.next) {
+            if (r == reservation) {
+                if (previous == null) {
+                    reservations[r.localPort] = r.next;
+                } else {
+                    previous.next = r.next;
+                }
+                return;
+            }
+            previous = r;
+        }
     }
 
     @Override
@@ -973,7 +1113,13 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             o = TcpOptionsView.writeSackPermitted(bytes, o);
         }
         if (scratch.tsOk) {
-            int tsVal = (((int) (nowNs / 1_000_000L) + scratch.tsOffset) & ~31) | scratch.cookieTsLowBits;
+            // RFC 7323 §5.4: our TSvals must not go backwards, and the peer takes this one as TS.Recent:
+            // the low bits carry options, so round down, never up past the clock (as Linux does)
+            int clock = (int) (nowNs / 1_000_000L) + scratch.tsOffset;
+            int tsVal = (clock & ~31) | scratch.cookieTsLowBits;
+            if (tsVal - clock > 0) {
+                tsVal -= 32;
+            }
             TcpOptionsView.writeTimestamp(bytes, o, tsVal, scratch.tsRecent);
         }
         h.fillChecksum(scratch.localAddress, scratch.remoteAddress, headerLength);
