@@ -64,28 +64,32 @@ final class Report {
 
     // ---- table
 
-    private static final String ROW = "%-14s %-8s %-8s %12s %-7s %7s %8s %8s %8s %8s %9s %4s %6s %9s  %s%n";
+    private static final String ROW = "%-14s %-8s %-8s %12s %-7s %7s %8s %8s %8s %8s %9s %4s %6s %9s  %s";
 
     void printTable(PrintStream out) {
         out.println(header);
         out.println("Latency in µs; per op: bytes allocated, CPU µs (whole process: both ends when both run here);"
                 + " ops: rr transaction, crr connection, bulk 1448-byte segment, udp datagram, pktio frame.");
-        out.printf(Locale.ROOT, ROW, "cell", "env", "system", "figure", "unit", "stack/k", "p50", "p99", "p99.9", "p99.99",
+        row(out, "cell", "env", "system", "figure", "unit", "stack/k", "p50", "p99", "p99.9", "p99.99",
                 "alloc B/op", "GCs", "GC ms", "CPU µs/op", "note");
         for (CellResult r : results) {
             if (r.error() != null) {
-                out.printf(Locale.ROOT, ROW, r.cell(), r.env(), r.system(), "-", r.unit(), "", "", "", "", "", "", "", "", "", oneLine(r.error()));
+                row(out, r.cell(), r.env(), r.system(), "-", r.unit(), "", "", "", "", "", "", "", "", "", oneLine(r.error()));
                 continue;
             }
             double[] lat = r.latency();
             Double ratio = ratios.get(r);
-            out.printf(Locale.ROOT, ROW, r.cell(), r.env(), r.system(), figure(r.value(), r.unit()), r.unit(),
+            row(out, r.cell(), r.env(), r.system(), figure(r.value(), r.unit()), r.unit(),
                     ratio == null ? "" : String.format(Locale.ROOT, "%.2fx", ratio),
                     lat == null ? "" : micros(lat[0]), lat == null ? "" : micros(lat[1]), lat == null ? "" : micros(lat[2]),
                     lat == null ? "" : micros(lat[3]), Double.isNaN(r.allocBytesPerOp()) ? "?" : decimal(r.allocBytesPerOp()),
                     Long.toString(r.gcCount()), Long.toString(r.gcPauseMs()),
                     Double.isNaN(r.cpuUsPerOp()) ? "?" : decimal(r.cpuUsPerOp()), oneLine(r.note()));
         }
+    }
+
+    private static void row(PrintStream out, Object... columns) {
+        out.println(String.format(Locale.ROOT, ROW, columns).stripTrailing());
     }
 
     private static String oneLine(String text) {
