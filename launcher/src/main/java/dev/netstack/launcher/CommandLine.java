@@ -15,15 +15,18 @@ final class CommandLine {
     /** The run directory when {@code --run} is not given. */
     static final Path DEFAULT_RUN_DIR = Path.of("/tmp/netstack/default");
 
-    /** NIC backends the launcher can configure. */
-    static final List<String> BACKENDS = List.of("tap", "virtio");
+    /** NIC backends {@code run} and {@code demo} can configure. */
+    static final List<String> BACKENDS = List.of("tap", "virtio", "ixgbe");
+
+    /** NIC backends the packet tools ({@code pktgen}, {@code fwd}) open. */
+    static final List<String> TOOL_BACKENDS = List.of("tap", "virtio");
 
     static final String DEMO_TAP = "ns0";
     static final String DEMO_ADDRESS = "198.18.0.2/24";
     static final String DEMO_HOST_ADDRESS = "198.18.0.1/24";
 
     /** What the user asked for. */
-    sealed interface Invocation permits Help, Start, ShellCall, Tools.Nc, Tools.Get, PacketTools.Pktgen, PacketTools.Fwd {
+    sealed interface Invocation permits Help, Start, ShellCall, Tools.Nc, Tools.Get, PacketTools.Pktgen, PacketTools.Fwd, BenchCommand {
     }
 
     /** Print help: {@code topic} is a command name, or null for the overview. {@code error}: exit 2. */
@@ -66,6 +69,11 @@ final class CommandLine {
         boolean virtio() {
             return "virtio".equals(backend);
         }
+
+        /** Whether the NIC is the userspace 82599 driver ({@code nic.ixgbe}). */
+        boolean ixgbe() {
+            return "ixgbe".equals(backend);
+        }
     }
 
     private static final List<String> IDLE_STRATEGIES = List.of("backoff", "spin", "yield", "poll");
@@ -87,7 +95,8 @@ final class CommandLine {
             case "nc" -> tool("nc", rest);
             case "get" -> tool("get", rest);
             case "pktgen", "fwd" -> PacketTools.parse(command, rest);
-            default -> throw new UsageException("unknown command '" + command + "': use demo, run, shell, nc, get, pktgen, fwd or help.");
+            case "bench" -> BenchCommand.parse(rest);
+            default -> throw new UsageException("unknown command '" + command + "': use demo, run, shell, nc, get, pktgen, fwd, bench or help.");
         };
     }
 
@@ -97,7 +106,7 @@ final class CommandLine {
         }
         String topic = rest.get(0);
         if (!USAGE.containsKey(topic)) {
-            throw new UsageException("no help for '" + topic + "': the commands are demo, run, shell, nc, get, pktgen, fwd and help.");
+            throw new UsageException("no help for '" + topic + "': the commands are demo, run, shell, nc, get, pktgen, fwd, bench and help.");
         }
         return new Help(topic, false);
     }
@@ -158,11 +167,13 @@ final class CommandLine {
         }
         if ("virtio".equals(backend)) {
             checkVirtio(name, pci, tap, hostAddress, mtu);
+        } else if ("ixgbe".equals(backend)) {
+            checkIxgbe(name, pci, tap, hostAddress, mtu, mac);
         } else if (pci != null || hugepages != null) {
-            throw new UsageException((pci != null ? "--pci" : "--hugepages") + " applies to --backend virtio only, not to "
+            throw new UsageException((pci != null ? "--pci" : "--hugepages") + " applies to --backend virtio or ixgbe only, not to "
                     + backend + ".");
         }
-        if (demo && "virtio".equals(backend)) {
+        if (demo && ("virtio".equals(backend) || "ixgbe".equals(backend))) {
             address = address == null ? DEMO_ADDRESS : address;
         } else if (demo) {
             backend = backend == null ? "tap" : backend;
@@ -197,6 +208,25 @@ final class CommandLine {
         String tapOnly = tap != null ? "--tap" : hostAddress != null ? "--host-address" : mtu != null ? "--mtu" : null;
         if (tapOnly != null) {
             throw new UsageException(tapOnly + " applies to --backend tap only: a virtio device has no kernel side.");
+        }
+    }
+
+    /**
+     * The ixgbe backend needs a PCI address and takes none of the TAP-only options, nor a MAC: the
+     * 82599 receives for the address its EEPROM holds.
+     */
+    static void checkIxgbe(String command, String pci, String tap, String hostAddress, Integer mtu, String mac)
+            throws UsageException {
+        if (pci == null) {
+            throw new UsageException("--backend ixgbe needs --pci ADDR, the 82599 port's PCI address like 0000:03:00.0: see ./netstack "
+                    + command + " --help.");
+        }
+        String tapOnly = tap != null ? "--tap" : hostAddress != null ? "--host-address" : mtu != null ? "--mtu" : null;
+        if (tapOnly != null) {
+            throw new UsageException(tapOnly + " applies to --backend tap only: an ixgbe device has no kernel side.");
+        }
+        if (mac != null) {
+            throw new UsageException("--mac does not apply to --backend ixgbe: the 82599 uses the MAC address in its EEPROM.");
         }
     }
 
@@ -386,10 +416,11 @@ final class CommandLine {
               --config DIR         read *.cfg files from DIR (default: the distribution's etc/)
               --run DIR            run directory: felix-cache/, etc/, control.sock
                                    (default: /tmp/netstack/default)
-              --backend NAME       NIC backend: tap (default) or virtio (userspace virtio-net driver)
-              --pci ADDR           virtio: PCI address of the device, e.g. 0000:00:04.0 (nic.virtio: pci);
-                                   implies --backend virtio
-              --hugepages DIR      virtio: hugetlbfs mount for DMA memory (nic.virtio: hugepages;
+              --backend NAME       NIC backend: tap (default), virtio (userspace virtio-net driver)
+                                   or ixgbe (userspace Intel 82599 driver)
+              --pci ADDR           virtio, ixgbe: PCI address of the device, e.g. 0000:00:04.0
+                                   (nic.virtio or nic.ixgbe: pci); without --backend implies virtio
+              --hugepages DIR      virtio, ixgbe: hugetlbfs mount for DMA memory (hugepages;
                                    default: the first hugetlbfs in /proc/mounts)
               --tap NAME           TAP device to create or attach to (nic.tap: tap)
               --address CIDR       stack address of eth0, e.g. 198.18.0.2/24 (netstack.ip.interface: address)
@@ -415,7 +446,7 @@ final class CommandLine {
               -h, --help           show this help
             """;
 
-    static final Map<String, String> USAGE = PacketTools.withUsage(Map.of(
+    static final Map<String, String> USAGE = BenchCommand.withUsage(PacketTools.withUsage(Map.of(
             "help", """
             Usage: ./netstack help [COMMAND]
             Shows the overview, or the help of COMMAND (also: ./netstack COMMAND --help).
@@ -469,7 +500,7 @@ final class CommandLine {
             Options:
               --run DIR            run directory of the stack to talk to
               -h, --help           show this help
-            """));
+            """)));
 
     static final String OVERVIEW = """
             Usage: ./netstack COMMAND [OPTIONS]
@@ -483,6 +514,7 @@ final class CommandLine {
               get       HTTP GET over a stack of its own on a TAP: get URL [-o FILE]
               pktgen    send 60-byte frames as fast as a device takes them, print Mpps
               fwd       forward frames between two devices, print Mpps
+              bench     end-to-end benchmarks, stack beside kernel: one table (and --json)
               help      show this overview, or help COMMAND
 
             ./netstack COMMAND --help shows the options of COMMAND.

@@ -26,6 +26,7 @@ final class ConfigFiles {
 
     static final String NIC_TAP = "nic.tap-" + INTERFACE + ".cfg";
     static final String NIC_VIRTIO = "nic.virtio-" + INTERFACE + ".cfg";
+    static final String NIC_IXGBE = "nic.ixgbe-" + INTERFACE + ".cfg";
     static final String IP_INTERFACE = "netstack.ip.interface-" + INTERFACE + ".cfg";
     static final String DEFAULT_ROUTE = "netstack.ip.route-default.cfg";
     static final String RUNTIME = "netstack.runtime.cfg";
@@ -57,8 +58,13 @@ final class ConfigFiles {
             }
         }
         if (options.configuresNic()) {
-            // One NIC serves eth0: the backend chosen on the command line replaces the other's file.
-            Files.deleteIfExists(etcDir.resolve(options.virtio() ? NIC_TAP : NIC_VIRTIO));
+            // One NIC serves eth0: the backend chosen on the command line replaces the others' files.
+            String chosen = nicFile(options);
+            for (String file : new String[] {NIC_TAP, NIC_VIRTIO, NIC_IXGBE}) {
+                if (!file.equals(chosen)) {
+                    Files.deleteIfExists(etcDir.resolve(file));
+                }
+            }
         }
         for (Map.Entry<String, Map<String, String>> file : overrides(options).entrySet()) {
             merge(etcDir.resolve(file.getKey()), file.getValue());
@@ -73,6 +79,11 @@ final class ConfigFiles {
             nic.put("name", INTERFACE);
             putIfGiven(nic, "pci", options.pci());
             putIfGiven(nic, "mac", options.mac());
+            putIfGiven(nic, "hugepages", options.hugepages());
+        } else if (options.configuresNic() && options.ixgbe()) {
+            Map<String, String> nic = files.computeIfAbsent(NIC_IXGBE, k -> new LinkedHashMap<>());
+            nic.put("name", INTERFACE);
+            putIfGiven(nic, "pci", options.pci());
             putIfGiven(nic, "hugepages", options.hugepages());
         } else if (options.configuresNic()) {
             Map<String, String> nic = files.computeIfAbsent(NIC_TAP, k -> new LinkedHashMap<>());
@@ -102,6 +113,11 @@ final class ConfigFiles {
             files.computeIfAbsent(DEMO, k -> new LinkedHashMap<>()).put("enabled", "true");
         }
         return files;
+    }
+
+    /** The file of the NIC configuration {@code options} choose. */
+    static String nicFile(CommandLine.RunOptions options) {
+        return options.virtio() ? NIC_VIRTIO : options.ixgbe() ? NIC_IXGBE : NIC_TAP;
     }
 
     private static void putIfGiven(Map<String, String> properties, String key, Object value) {

@@ -1,5 +1,9 @@
 package dev.netstack.launcher;
 
+import dev.netstack.nic.ixgbe.IxgbeException;
+import dev.netstack.nic.ixgbe.IxgbePci;
+import dev.netstack.nic.pci.PciDevice;
+import dev.netstack.nic.pci.PciException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.DirectoryStream;
@@ -67,6 +71,11 @@ final class Launcher {
 
     /** Runs the stack until it stops; returns the exit status. */
     int run() throws IOException, UsageException, InterruptedException, BundleException {
+        String nicProblem = checkNic(options);
+        if (nicProblem != null) {
+            err.println("netstack: " + nicProblem);
+            return 1;
+        }
         Path runDir = options.runDir().toAbsolutePath().normalize();
         Path configDir = options.configDir() == null ? home.resolve("etc") : options.configDir().toAbsolutePath();
         if (!Files.isDirectory(configDir)) {
@@ -106,6 +115,27 @@ final class Launcher {
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * For {@code --backend ixgbe}: whether {@code --pci} names an 82599 port, checked in sysfs
+     * (read only) before anything starts, so that a wrong address ends the launch with one sentence
+     * rather than a stack without its NIC. Returns that sentence, or null if the device is there.
+     */
+    static String checkNic(CommandLine.RunOptions options) {
+        return checkNic(options, PciDevice.SYSFS_DEVICES);
+    }
+
+    static String checkNic(CommandLine.RunOptions options, Path sysfsDevices) {
+        if (!options.ixgbe() || options.pci() == null) {
+            return null;
+        }
+        try {
+            IxgbePci.checkPort(options.pci(), sysfsDevices);
+            return null;
+        } catch (PciException | IxgbeException e) {
+            return e.getMessage();
+        }
     }
 
     private Map<String, String> frameworkProperties(Path runDir, Path etcDir, Path socket) {

@@ -85,9 +85,9 @@ final class PacketTools {
             String base = second == 1 ? option.substring(0, option.length() - 1) : option;
             switch (base) {
                 case "--backend" -> {
-                    if (second == 1 || !CommandLine.BACKENDS.contains(value)) {
+                    if (second == 1 || !CommandLine.TOOL_BACKENDS.contains(value)) {
                         throw new UsageException(second == 1 ? "unknown option '" + option + "' for " + command + ": see ./netstack " + command + " --help."
-                                : "unknown backend '" + value + "': the backends are " + String.join(", ", CommandLine.BACKENDS) + ".");
+                                : "unknown backend '" + value + "': the backends are " + String.join(", ", CommandLine.TOOL_BACKENDS) + ".");
                     }
                     backend = value;
                 }

@@ -85,7 +85,7 @@ class CommandLineTest {
             --mtu|big|--mtu needs a whole number from 68 to 65535, not 'big'.
             --shards|0|--shards needs a whole number from 1 to 1024, not '0'.
             --idle|sleep|unknown idle strategy 'sleep': use backoff, spin, yield, poll.
-            --backend|ixgbe|unknown backend 'ixgbe': the backends are tap, virtio.
+            --backend|dpdk|unknown backend 'dpdk': the backends are tap, virtio, ixgbe.
             --tap|averyveryverylongname|--tap needs a Linux interface name of 1 to 15 characters without '/', ':' or spaces, not 'averyveryverylongname'.
             """)
     void rejectsABadValueInOneSentence(String option, String value, String message) {
@@ -112,8 +112,8 @@ class CommandLineTest {
 
     @Test
     void rejectsAnUnknownCommand() {
-        assertEquals("unknown command 'start': use demo, run, shell, nc, get, pktgen, fwd or help.", error("start"));
-        assertEquals("no help for 'start': the commands are demo, run, shell, nc, get, pktgen, fwd and help.", error("help", "start"));
+        assertEquals("unknown command 'start': use demo, run, shell, nc, get, pktgen, fwd, bench or help.", error("start"));
+        assertEquals("no help for 'start': the commands are demo, run, shell, nc, get, pktgen, fwd, bench and help.", error("help", "start"));
     }
 
     @Test

@@ -97,8 +97,8 @@ class VirtioCommandLineTest {
     }
 
     @Test
-    void unknownBackendListsTapAndVirtio() {
-        assertEquals("unknown backend 'ixgbe': the backends are tap, virtio.", error("run", "--backend", "ixgbe"));
+    void unknownBackendListsTheBackends() {
+        assertEquals("unknown backend 'dpdk': the backends are tap, virtio, ixgbe.", error("run", "--backend", "dpdk"));
         assertEquals("unknown backend 'dpdk': the backends are tap, virtio.", error("pktgen", "--backend", "dpdk"));
     }
 
@@ -109,7 +109,7 @@ class VirtioCommandLineTest {
                 error("run", "--backend", "virtio", "--pci", "0000:00:04.0", "--tap", "ns0"));
         assertEquals("--host-address applies to --backend tap only: a virtio device has no kernel side.",
                 error("run", "--pci", "0000:00:04.0", "--host-address", "198.18.0.1/24"));
-        assertEquals("--pci applies to --backend virtio only, not to tap.",
+        assertEquals("--pci applies to --backend virtio or ixgbe only, not to tap.",
                 error("run", "--backend", "tap", "--pci", "0000:00:04.0"));
     }
 

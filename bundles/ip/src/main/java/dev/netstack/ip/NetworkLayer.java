@@ -58,6 +58,29 @@ public interface NetworkLayer {
     PacketBuffer allocate(int destination);
 
     /**
+     * The largest transport segment (transport header included) that {@link #send} takes as one
+     * datagram toward {@code destination} when its buffer carries
+     * {@link PacketBuffer#FLAG_SEGMENTED}: the device of the route cuts it into MTU-sized segments
+     * (TCP segmentation offload, {@link dev.netstack.nic.DeviceCapabilities#OFFLOAD_TSO}). Such a
+     * datagram is never fragmented. 0 when the route's device cannot segment (the default): then
+     * transports send segments that fit {@link #mtu(int)}. Shard thread only.
+     */
+    default int maxSegmentedBytes(int destination) {
+        return 0;
+    }
+
+    /**
+     * A buffer for a segmented send of up to {@link #maxSegmentedBytes(int)} bytes, with
+     * {@link #headroom()} bytes in front of the data; null if the route cannot segment or no such
+     * buffer is free (then send segments that fit the MTU). Shard thread only.
+     *
+     * <p><b>Ownership:</b> the caller owns the buffer.
+     */
+    default PacketBuffer allocateSegmented(int destination) {
+        return null;
+    }
+
+    /**
      * Sends an ICMP error (RFC 792) about {@code offending}, quoting its IP header and the first 8
      * bytes of its data, unless RFC 1122 §3.2.2 forbids it (the offending packet is an ICMP error,
      * was sent to a broadcast or multicast address, is a non-first fragment, or comes from an

@@ -17,10 +17,19 @@ public final class DeviceCounters {
     /** Frames the device refused or failed to send. */
     public long txDropped;
     public long txErrors;
+    /** Frames received larger than the MTU, coalesced by the peer (receive segmentation offload). */
+    public long rxSegmented;
+    /** Frames received whose checksums the device vouched for, so the stack skips verifying them. */
+    public long rxChecksumOffloaded;
+    /** Frames sent larger than the MTU, for the device to segment (TSO). */
+    public long txSegmented;
+    /** Frames sent whose layer 4 checksum the device completes. */
+    public long txChecksumOffloaded;
 
     public void reset() {
         rxPackets = rxBytes = rxDropped = rxErrors = 0;
         txPackets = txBytes = txDropped = txErrors = 0;
+        rxSegmented = rxChecksumOffloaded = txSegmented = txChecksumOffloaded = 0;
     }
 
     @Override

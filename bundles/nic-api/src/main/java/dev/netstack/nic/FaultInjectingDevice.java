@@ -65,7 +65,8 @@ public final class FaultInjectingDevice extends DecoratedDevice {
         this.rxScratch = new PacketBatch[queues];
         this.txScratch = new PacketBatch[queues];
         long now = clockNs.getAsLong();
-        int maxFrameBits = Math.max(inner.capabilities().maxFrameBytes(), 1518) * 8;
+        // the largest frame that passes: with TSO a 64 KiB segment, which the rate's burst must hold
+        int maxFrameBits = Math.max(inner.capabilities().maxSegmentedFrameBytes(), 1518) * 8;
         for (int q = 0; q < queues; q++) {
             rx[q] = plan.direction().includesRx() ? new Lane(plan, mix(plan.seed(), 2L * q), now, maxFrameBits) : null;
             tx[q] = plan.direction().includesTx() ? new Lane(plan, mix(plan.seed(), 2L * q + 1), now, maxFrameBits) : null;
@@ -285,6 +286,15 @@ public final class FaultInjectingDevice extends DecoratedDevice {
                 long at = frame.offset() + (bit >>> 3);
                 s.set(ValueLayout.JAVA_BYTE, at, (byte) (s.get(ValueLayout.JAVA_BYTE, at) ^ (1 << (bit & 7))));
                 counters.corrupted++;
+                // Offloads: corruption models the wire, so a checksum a device verified no longer
+                // holds; and a frame whose checksum a device would still complete (partial,
+                // segmented) would carry the corruption under a good checksum: it is dropped, as the
+                // receiver's check would drop it.
+                if (frame.hasFlag(PacketBuffer.FLAG_CHECKSUM_PARTIAL | PacketBuffer.FLAG_SEGMENTED)) {
+                    frame.release();
+                    return;
+                }
+                frame.setFlags(frame.flags() & ~PacketBuffer.FLAG_CHECKSUM_VERIFIED);
             }
             PacketBuffer copy = null;
             if (duplicate > 0 && random.nextDouble() < duplicate) {
@@ -323,6 +333,7 @@ public final class FaultInjectingDevice extends DecoratedDevice {
             copy.setData(frame.offset(), frame.length());
             MemorySegment.copy(frame.segment(), frame.offset(), copy.segment(), frame.offset(), frame.length());
             copy.setFlags(frame.flags()).setQueue(frame.queue()).setInterfaceIndex(frame.interfaceIndex());
+            copy.copyOffloadFrom(frame);
             return copy;
         }
 

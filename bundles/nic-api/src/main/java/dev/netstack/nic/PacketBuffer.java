@@ -35,6 +35,15 @@ public final class PacketBuffer {
     public static final int FLAG_CHECKSUM_VERIFIED = 1;
     /** The device must fill in the layer 4 checksum (transmit). */
     public static final int FLAG_CHECKSUM_PARTIAL = 1 << 1;
+    /**
+     * A TCP/IPv4 frame larger than the MTU (generic segmentation offload). On transmit: the device
+     * cuts it into segments of {@link #segmentBytes()} payload bytes each (TSO) and completes their
+     * TCP checksums; the checksum field holds the pseudo-header sum (RFC 9293 §3.1, without the
+     * final complement) and the TCP header starts at {@link #transportOffset()}. Only sent to a
+     * device that advertises {@link DeviceCapabilities#OFFLOAD_TSO}. On receive: the peer
+     * coalesced segments of {@link #segmentBytes()} payload bytes into this frame.
+     */
+    public static final int FLAG_SEGMENTED = 1 << 2;
 
     private final PacketPool pool;
     private final int index;
@@ -53,6 +62,7 @@ public final class PacketBuffer {
     private int transportOffset = -1;
     private int checksumStart;
     private int checksumOffset;
+    private int segmentBytes;
 
     PacketBuffer(PacketPool pool, int index, MemorySegment slot, long ioAddress) {
         this.pool = pool;
@@ -242,6 +252,32 @@ public final class PacketBuffer {
         return this;
     }
 
+    /** With {@link #FLAG_SEGMENTED}: payload bytes per segment (the MSS the segments carry). */
+    public int segmentBytes() {
+        return segmentBytes;
+    }
+
+    /** Sets {@link #FLAG_SEGMENTED} with {@code segmentBytes} of payload per segment. */
+    public PacketBuffer setSegmented(int segmentBytes) {
+        this.segmentBytes = segmentBytes;
+        this.flags |= FLAG_SEGMENTED;
+        return this;
+    }
+
+    /**
+     * Copies the offload requests of {@code source} (checksum request, segmentation) and its layer
+     * offsets, for a copy of its bytes at the same offsets in this buffer (flags are set apart).
+     */
+    public PacketBuffer copyOffloadFrom(PacketBuffer source) {
+        checksumStart = source.checksumStart;
+        checksumOffset = source.checksumOffset;
+        segmentBytes = source.segmentBytes;
+        linkOffset = source.linkOffset;
+        networkOffset = source.networkOffset;
+        transportOffset = source.transportOffset;
+        return this;
+    }
+
     /** Number of holders; 0 means the buffer is free in its pool. */
     public int refCount() {
         return refCount;
@@ -279,6 +315,7 @@ public final class PacketBuffer {
         transportOffset = -1;
         checksumStart = 0;
         checksumOffset = 0;
+        segmentBytes = 0;
     }
 
     @Override

@@ -156,6 +156,53 @@ class FaultInjectingDeviceTest {
     }
 
     @Test
+    void corruptionVoidsAChecksumTheDeviceVerified() {
+        FaultInjectingDevice device = wrap(FaultPlan.seeded(SEED).withCorrupt(1));
+        PacketBuffer verified = inner.frame(frame(1));
+        verified.setFlags(PacketBuffer.FLAG_CHECKSUM_VERIFIED);
+        inner.rxQueue.add(verified);
+        assertEquals(1, device.receive(0, batch));
+        assertFalse(batch.get(0).hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED), "the stack must check it again");
+        batch.releaseAll();
+    }
+
+    @Test
+    void dropsACorruptedFrameWhoseChecksumTheDeviceWouldComplete() {
+        FaultInjectingDevice device = wrap(FaultPlan.seeded(SEED).withCorrupt(1).withDirection(FaultPlan.Direction.TX));
+        batch.add(inner.frame(frame(1)).setChecksumRequest(34, 16));
+        batch.add(inner.frame(frame(2)).setSegmented(1448));
+        batch.add(inner.frame(frame(3)));
+        assertEquals(3, device.transmit(0, batch));
+        batch.removeFirst(3);
+        assertEquals(1, inner.sent.size(), "only the frame whose checksum was already complete goes out");
+        int flipped = 0;
+        for (int j = 0; j < 60; j++) {
+            flipped += Integer.bitCount((frame(3)[j] ^ inner.sent.get(0)[j]) & 0xFF);
+        }
+        assertEquals(1, flipped, "frame 3, corrupted");
+        assertEquals(3, device.txFaults(0).corrupted);
+        assertEquals(0, inner.pool.inUse());
+    }
+
+    @Test
+    void aDuplicateKeepsTheOffloadRequests() {
+        FaultInjectingDevice device = wrap(FaultPlan.seeded(SEED).withDuplicate(1));
+        PacketBuffer original = inner.frame(frame(4));
+        original.setChecksumRequest(34, 16).setSegmented(1448).setTransportOffset(original.offset() + 34);
+        inner.rxQueue.add(original);
+        assertEquals(2, device.receive(0, batch));
+        for (int i = 0; i < 2; i++) {
+            PacketBuffer b = batch.get(i);
+            assertTrue(b.hasFlag(PacketBuffer.FLAG_SEGMENTED | PacketBuffer.FLAG_CHECKSUM_PARTIAL));
+            assertEquals(1448, b.segmentBytes());
+            assertEquals(34, b.checksumStart());
+            assertEquals(16, b.checksumOffset());
+            assertEquals(b.offset() + 34, b.transportOffset());
+        }
+        batch.releaseAll();
+    }
+
+    @Test
     void delayHoldsFramesUntilTheClockPassesTheirTime() {
         FaultInjectingDevice device = wrap(FaultPlan.seeded(SEED).withDelayNs(5_000_000));
         inner.inject(frame(1));

@@ -26,6 +26,8 @@ public sealed interface Socket extends AutoCloseable permits StreamSocket, Datag
 
     /**
      * Binds to a local address (0 = every address of this host) and port (0 = an ephemeral port).
+     * The address and port are reserved at once: a taken port fails here, an ephemeral port shows
+     * in {@link #localPort()} on return, and {@link #close()} releases it.
      *
      * @throws SocketException ADDRESS_IN_USE, ADDRESS_NOT_AVAILABLE, INVALID_ARGUMENT (bound
      *     already), CLOSED, PROTOCOL_STOPPED
@@ -42,7 +44,12 @@ public sealed interface Socket extends AutoCloseable permits StreamSocket, Datag
 
     int remotePort();
 
-    /** SO_REUSEADDR: set before bind. */
+    /**
+     * SO_REUSEADDR, set before bind. TCP: without it bind fails while any connection (TIME_WAIT
+     * included) uses the port; with it a listener binds past them, but never while another socket
+     * listens on the port, and two bound sockets share a port only if both set it. UDP: sockets
+     * that all set it share the port.
+     */
     void setReuseAddress(boolean reuse);
 
     /**

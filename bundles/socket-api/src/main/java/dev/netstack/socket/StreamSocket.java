@@ -33,7 +33,8 @@ import java.nio.ByteBuffer;
 public non-sealed interface StreamSocket extends Socket {
 
     /**
-     * Passive open with at most {@code backlog} accepted connections waiting (0 = the default).
+     * Passive open with at most {@code backlog} accepted connections waiting (0 = the default). An
+     * unbound socket is bound to an ephemeral port first (see {@link #localPort()}).
      *
      * @throws SocketException ADDRESS_IN_USE, ALREADY_CONNECTED, CLOSED, PROTOCOL_STOPPED
      */
@@ -67,7 +68,10 @@ public non-sealed interface StreamSocket extends Socket {
 
     boolean isConnected();
 
-    /** Whether a non-blocking connect is in progress. */
+    /**
+     * Whether a non-blocking connect was started and {@link #finishConnect()} has not reported its
+     * outcome yet (success or failure), as NIO's {@code isConnectionPending}.
+     */
     boolean isConnectPending();
 
     int send(byte[] src, int offset, int length);

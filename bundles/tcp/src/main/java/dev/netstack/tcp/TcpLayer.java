@@ -31,6 +31,30 @@ public interface TcpLayer {
     TcpConnection connect(int remoteAddress, int remotePort, int localAddress, int localPort, TcpOptions options,
             TcpHandler handler);
 
+    /**
+     * Reserves a local address and port at once, as {@code bind(2)} does: the caller then listens
+     * or connects on it with {@link #listen} / {@link #connect} and releases it when its socket
+     * closes. Shard thread.
+     *
+     * <p>Conflicts (the usual BSD/Linux rules; addresses overlap when equal or one is 0):
+     * <ul>
+     *   <li>a listener on the port always conflicts;</li>
+     *   <li>another reservation conflicts unless both were made with {@code reuseAddress};</li>
+     *   <li>a connection using the port as its local port, in any state including TIME_WAIT,
+     *       conflicts unless {@code reuseAddress} is set.</li>
+     * </ul>
+     *
+     * @param localAddress one of our addresses, or 0 for all
+     * @param localPort the port, or 0 for a free ephemeral port (one no listener, reservation or
+     *     connection uses)
+     * @throws TcpException ADDRESS_IN_USE, ADDRESS_NOT_AVAILABLE (not our address, or no ephemeral
+     *     port free), INVALID_ARGUMENT (port out of range), PROTOCOL_STOPPED
+     * @throws UnsupportedOperationException if this implementation does not reserve ports
+     */
+    default TcpPortReservation reserve(int localAddress, int localPort, boolean reuseAddress) {
+        throw new UnsupportedOperationException("this TCP layer does not reserve ports");
+    }
+
     /** Every connection and listener, for netstat. Any thread (runs a shard command and waits). */
     List<TcpConnectionInfo> connections();
 

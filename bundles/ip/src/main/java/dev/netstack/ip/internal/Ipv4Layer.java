@@ -13,7 +13,9 @@ import dev.netstack.ip.wire.IcmpHeader;
 import dev.netstack.ip.wire.InternetChecksum;
 import dev.netstack.ip.wire.Ipv4Address;
 import dev.netstack.ip.wire.Ipv4Header;
+import dev.netstack.nic.DeviceCapabilities;
 import dev.netstack.nic.Disposition;
+import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketBuffer;
 import dev.netstack.nic.PacketMemory;
 import dev.netstack.nic.PacketPool;
@@ -84,6 +86,13 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
     private final Counters icmpCounters = Counters.of("icmp", IcmpCounter.class);
     private final Arena arena = Arena.ofShared();
     private final PacketPool largePool;
+    /**
+     * Buffers for segmentation-offload sends (TSO), made on first use: only stacks whose device
+     * segments pay for them. GC-managed memory: a device may still hold one when the layer closes.
+     */
+    private PacketPool segmentPool;
+    /** Segmented sends in flight at once (per turn, until the device writes them). */
+    static final int SEGMENT_BUFFERS = 64;
     private final Reassembler reassembler;
     private final Ipv4Header ip = new Ipv4Header();
     private final Ipv4Header quoted = new Ipv4Header();
@@ -555,7 +564,9 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
         int mtu = Math.max(68, nif.mtu()); // RFC 791: every link carries 68 bytes
         int identification = nextIdentification++ & 0xFFFF;
         int df = (flags & FLAG_DONT_FRAGMENT) != 0 ? Ipv4Header.FLAG_DONT_FRAGMENT : 0;
-        boolean fits = Ipv4Header.MIN_LENGTH + payloadLength <= mtu;
+        // A segmented payload (TSO) fits when the device cuts it: it leaves whole, never fragmented.
+        boolean fits = Ipv4Header.MIN_LENGTH + payloadLength <= mtu
+                || payload.hasFlag(PacketBuffer.FLAG_SEGMENTED) && payloadLength <= maxSegmentedBytes(nif);
         // In place when it fits, the buffer is a device's (not a large one, which devices may not
         // reach), and there is room for the IP and Ethernet headers; otherwise copied.
         if (fits && payload.pool() != largePool && payload.headroom() >= headroom()) {
@@ -738,6 +749,37 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
         RouteTable.Entry entry = routes.lookupEntry(destination);
         NetInterface nif = entry == null ? null : routes.interfaceOf(entry);
         return nif == null ? null : link.allocate(nif);
+    }
+
+    @Override
+    public int maxSegmentedBytes(int destination) {
+        RouteTable.Entry entry = routes.lookupEntry(destination);
+        return maxSegmentedBytes(entry == null ? null : routes.interfaceOf(entry));
+    }
+
+    /** The TSO limit of the interface's device, less the Ethernet and IPv4 headers; 0 without TSO. */
+    private static int maxSegmentedBytes(NetInterface nif) {
+        NetDevice device = nif == null ? null : nif.device();
+        if (device == null || !device.capabilities().has(DeviceCapabilities.OFFLOAD_TSO)) {
+            return 0;
+        }
+        int frame = device.capabilities().maxSegmentedFrameBytes() - LinkLayer.ETHERNET_HEADER_BYTES;
+        return Math.min(frame, Ipv4Header.MAX_TOTAL_LENGTH) - Ipv4Header.MIN_LENGTH;
+    }
+
+    @Override
+    public PacketBuffer allocateSegmented(int destination) {
+        if (maxSegmentedBytes(destination) == 0) {
+            return null;
+        }
+        PacketPool pool = segmentPool;
+        if (pool == null) {
+            pool = PacketPool.create("ip-segmentation",
+                    PacketMemory.offHeap(Arena.ofAuto(), (long) SEGMENT_BUFFERS * LARGE_BUFFER_BYTES),
+                    SEGMENT_BUFFERS, LARGE_BUFFER_BYTES, LARGE_BUFFER_HEADROOM);
+            segmentPool = pool;
+        }
+        return pool.allocate();
     }
 
     /** A buffer for an ICMP message of {@code icmpBytes}: a device buffer if it fits, else a large one. */

@@ -111,6 +111,8 @@ final class FakeLink implements LinkLayer {
         final PacketPool pool;
         int address;
         int prefixLength;
+        /** The device under the interface, null unless a test sets one (for its capabilities). */
+        NetDevice device;
 
         Iface(int index, String name, int mtu, PacketPool pool) {
             this.index = index;
@@ -131,7 +133,7 @@ final class FakeLink implements LinkLayer {
 
         @Override
         public NetDevice device() {
-            return null;
+            return device;
         }
 
         @Override

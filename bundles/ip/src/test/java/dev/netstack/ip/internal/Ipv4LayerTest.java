@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.when;
 
 import dev.netstack.ip.NetworkLayer;
 import dev.netstack.ip.ProtocolHandler;
@@ -17,7 +19,9 @@ import dev.netstack.ip.Route;
 import dev.netstack.ip.wire.IcmpHeader;
 import dev.netstack.ip.wire.Ipv4Address;
 import dev.netstack.ip.wire.Ipv4Header;
+import dev.netstack.nic.DeviceCapabilities;
 import dev.netstack.nic.Disposition;
+import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketBuffer;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -400,6 +404,50 @@ class Ipv4LayerTest {
         payload.append(3000);
         assertEquals(Disposition.DROPPED,
                 host.layer.send(0, PEER, 17, NetworkLayer.FLAG_DONT_FRAGMENT, payload, host.now()));
+        assertTrue(host.link.sent.isEmpty());
+        assertEquals(1, host.layer.counters().get(IpCounter.OUT_TOO_BIG));
+    }
+
+    @Test
+    void sendsASegmentedPayloadWholeWithDontFragmentThroughADeviceThatSegments() {
+        NetDevice tso = mock(NetDevice.class);
+        when(tso.capabilities()).thenReturn(new DeviceCapabilities(1,
+                DeviceCapabilities.OFFLOAD_TSO | DeviceCapabilities.OFFLOAD_TX_CHECKSUM, 1514));
+        host.eth0.device = tso;
+        assertEquals(65_535 - 20, host.layer.maxSegmentedBytes(PEER));
+        PacketBuffer payload = host.layer.allocateSegmented(PEER);
+        assertTrue(payload.headroom() >= host.layer.headroom());
+        assertTrue(payload.tailroom() >= 65_515, "a buffer for the largest datagram");
+        byte[] data = pattern(20_000, 9);
+        int at = payload.append(data.length);
+        MemorySegment.copy(data, 0, payload.segment(), java.lang.foreign.ValueLayout.JAVA_BYTE, at, data.length);
+        payload.setSegmented(1448);
+
+        assertEquals(Disposition.HANDLED,
+                host.layer.send(0, PEER, 6, NetworkLayer.FLAG_DONT_FRAGMENT, payload, host.now()));
+        List<FakeLink.Sent> sent = host.link.takeSent();
+        assertEquals(1, sent.size(), "one datagram for the device to cut, not fragments");
+        PacketBuffer out = sent.get(0).packet();
+        Ipv4Header ip = ipOf(out);
+        assertEquals(20_020, ip.totalLength());
+        assertTrue(ip.dontFragment());
+        assertTrue(ip.checksumValid());
+        assertTrue(out.hasFlag(PacketBuffer.FLAG_SEGMENTED));
+        assertEquals(1448, out.segmentBytes());
+        assertArrayEquals(data, Arrays.copyOfRange(bytes(out), 20, 20_020));
+        assertEquals(0, host.layer.counters().get(IpCounter.FRAG_CREATES));
+        out.release();
+    }
+
+    @Test
+    void refusesASegmentedPayloadBeyondTheMtuWhenTheDeviceCannotSegment() {
+        assertEquals(0, host.layer.maxSegmentedBytes(PEER), "no device: no segmentation offload");
+        assertEquals(null, host.layer.allocateSegmented(PEER));
+        PacketBuffer payload = host.layer.largePool().allocate();
+        payload.append(3000);
+        payload.setSegmented(1448);
+        assertEquals(Disposition.DROPPED,
+                host.layer.send(0, PEER, 6, NetworkLayer.FLAG_DONT_FRAGMENT, payload, host.now()));
         assertTrue(host.link.sent.isEmpty());
         assertEquals(1, host.layer.counters().get(IpCounter.OUT_TOO_BIG));
     }

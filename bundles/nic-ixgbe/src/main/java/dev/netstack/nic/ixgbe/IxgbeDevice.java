@@ -415,8 +415,14 @@ public final class IxgbeDevice implements NetDevice {
         return pools[queue];
     }
 
+    /**
+     * Also reclaims the queue's finished transmit descriptors (one descriptor read when some are
+     * outstanding): transmit reclaims only when there is something to send, and a stack whose pool
+     * the TX ring holds has nothing to send it with; the receive poll runs every turn.
+     */
     @Override
     public int receive(int queue, PacketBatch batch) {
+        tx[queue].reclaim();
         return rx[queue].receive(batch);
     }
 

@@ -110,6 +110,34 @@ class RingEdgeTest {
         }
     }
 
+    /**
+     * A pool that the RX ring and the frames sent can drain: once the stack has no buffer left it
+     * sends nothing, so if only transmit reclaimed, the sent buffers would stay on the TX ring for
+     * good. The receive poll, which runs every turn, reclaims too.
+     */
+    @Test
+    void receivePollsGiveSentBuffersBackWhenNothingMoreIsSent() {
+        List<Integer> wire = new ArrayList<>();
+        try (Rig rig = new Rig().open(Rig.settings().withRings(64, 64, 100))) {
+            rig.model.connect((frame, offset, length) -> wire.add(Frames.seq(frame, offset)));
+            var pool = rig.device.pool(0);
+            assertEquals(36, pool.available(), "100 buffers, 64 on the RX ring");
+            PacketBatch batch = new PacketBatch(64);
+            PacketBuffer b;
+            while ((b = pool.allocate()) != null) {
+                b.setData(b.offset(), Frames.raw(b.segment(), b.offset(), Rig.PEER_MAC, Rig.DEVICE_MAC, 100, batch.size()));
+                batch.add(b);
+            }
+            assertEquals(36, rig.device.transmit(0, batch));
+            batch.clear();
+            assertEquals(36, wire.size(), "sent");
+            assertEquals(0, pool.available(), "the sent buffers wait on the TX ring for reclaim");
+            assertEquals(0, rig.device.receive(0, batch), "nothing received");
+            assertEquals(36, pool.available(), "the receive poll reclaimed them");
+            assertEquals(0, rig.device.transmitInFlight(0));
+        }
+    }
+
     @Test
     void ringsWrapAroundManyTimesInBothDirections() {
         try (Rig rig = new Rig().open(Rig.settings()); Arena arena = Arena.ofConfined()) {

@@ -15,9 +15,11 @@ import java.util.zip.CRC32;
  * @param hostAddress the kernel side's IPv4 address, big-endian; meaningful when {@code hostPrefixLength > 0}
  * @param hostPrefixLength the kernel side's prefix length, 1..32; 0 = leave the kernel side alone
  * @param poolBuffers buffers in the device's pool
+ * @param offload whether to open the TAP with {@code IFF_VNET_HDR} and ask for checksum and TCP
+ *        segmentation offloads ({@code TUNSETOFFLOAD}); see {@link TapDevice}
  */
 public record TapSettings(String name, String tapName, long macAddress, int mtu, int hostAddress,
-        int hostPrefixLength, int poolBuffers) {
+        int hostPrefixLength, int poolBuffers, boolean offload) {
 
     /** IFNAMSIZ - 1: interface names are at most 15 bytes plus the NUL. */
     public static final int MAX_TAP_NAME = 15;
@@ -49,6 +51,25 @@ public record TapSettings(String name, String tapName, long macAddress, int mtu,
         }
     }
 
+    /** Settings without offloads: one plain Ethernet frame per read and write. */
+    public TapSettings(String name, String tapName, long macAddress, int mtu, int hostAddress, int hostPrefixLength,
+            int poolBuffers) {
+        this(name, tapName, macAddress, mtu, hostAddress, hostPrefixLength, poolBuffers, false);
+    }
+
+    /** The same settings with offloads on or off. */
+    public TapSettings withOffload(boolean on) {
+        return new TapSettings(name, tapName, macAddress, mtu, hostAddress, hostPrefixLength, poolBuffers, on);
+    }
+
+    /**
+     * Buffers of the device's second pool, for frames larger than the MTU (with offloads): one in
+     * sixteen of {@link #poolBuffers()}, 16 to 1024.
+     */
+    public int largeBuffers() {
+        return Math.clamp(poolBuffers / 16, 16, 1024);
+    }
+
     /** Defaults for {@code name} over TAP {@code tapName}: derived MAC, MTU 1500, kernel side untouched. */
     public static TapSettings defaults(String name, String tapName) {
         return new TapSettings(name, tapName, defaultMac(tapName), 1500, 0, 0, 4096);
@@ -62,6 +83,12 @@ public record TapSettings(String name, String tapName, long macAddress, int mtu,
      */
     public static TapSettings parse(String name, String tapName, String mac, int mtu, String hostCidr,
             int poolBuffers) {
+        return parse(name, tapName, mac, mtu, hostCidr, poolBuffers, false);
+    }
+
+    /** {@link #parse(String, String, String, int, String, int)} with offloads on or off. */
+    public static TapSettings parse(String name, String tapName, String mac, int mtu, String hostCidr,
+            int poolBuffers, boolean offload) {
         long macAddress;
         if (mac == null || mac.isBlank()) {
             macAddress = defaultMac(tapName == null ? "" : tapName);
@@ -80,7 +107,7 @@ public record TapSettings(String name, String tapName, long macAddress, int mtu,
             address = (int) (parsed >>> 8);
             prefix = (int) (parsed & 0xFF);
         }
-        return new TapSettings(name, tapName, macAddress, mtu, address, prefix, poolBuffers);
+        return new TapSettings(name, tapName, macAddress, mtu, address, prefix, poolBuffers, offload);
     }
 
     /** Whether the kernel side gets an address, netmask, MTU and IFF_UP. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netstack.nic.DeviceCapabilities;
 import dev.netstack.nic.MacAddress;
 import dev.netstack.nic.PacketBatch;
 import dev.netstack.nic.PacketBuffer;
@@ -296,6 +297,181 @@ class TapDeviceTest {
 
     @Test
     void transmitAndIdleReceiveAllocateNothing() throws Exception {
+        assertAllocatesNothing();
+    }
+
+    @Test
+    void withOffloadsTransmitAndIdleReceiveAllocateNothing() throws Exception {
+        reopenWithOffloads();
+        assertAllocatesNothing();
+    }
+
+    @Test
+    void withOffloadsTheDeviceAdvertisesThemAndTheKernelTapTakesThem() throws Exception {
+        reopenWithOffloads();
+        assertTrue(tap.offloading());
+        assertTrue(tap.capabilities().has(DeviceCapabilities.OFFLOAD_TSO));
+        assertTrue(tap.capabilities().has(DeviceCapabilities.OFFLOAD_RX_CHECKSUM));
+        assertTrue(tap.capabilities().has(DeviceCapabilities.OFFLOAD_TX_CHECKSUM));
+        assertEquals(DeviceCapabilities.MAX_SEGMENTED_FRAME_BYTES, tap.capabilities().maxSegmentedFrameBytes());
+        assertEquals(1414, tap.capabilities().maxFrameBytes());
+        // TUNSETOFFLOAD turned on the kernel TAP's own features: it now hands over partial checksums and TSO frames
+        Netns.Result ethtool = Netns.exec("ip", "netns", "exec", ns.name, "ethtool", "-k", TAP);
+        String features = ethtool.output();
+        if (ethtool.exit() == 0) {
+            assertTrue(features.contains("tcp-segmentation-offload: on"), features);
+            assertTrue(features.contains("tx-checksumming: on"), features);
+        }
+    }
+
+    @Test
+    void withOffloadsKernelDatagramArrivesWithItsChecksumVouchedFor() throws Exception {
+        reopenWithOffloads();
+        byte[] payload = "partial checksum from the kernel".getBytes(StandardCharsets.US_ASCII);
+        DatagramChannel udp = ns.call(() -> DatagramChannel.open(StandardProtocolFamily.INET));
+        try {
+            ns.run(() -> udp.send(ByteBuffer.wrap(payload), new InetSocketAddress("198.18.0.2", 9999)));
+            PacketBuffer request = awaitFrame(ETHERTYPE_ARP, 1);
+            long kernelMac = mac(request.segment(), request.offset() + 6);
+            assertEquals(0, request.flags(), "ARP carries no checksum offload");
+            request.release();
+            PacketBatch batch = new PacketBatch(4);
+            batch.add(arp(2, STACK_MAC, STACK_IP, kernelMac, KERNEL_IP, kernelMac));
+            assertEquals(1, tap.transmit(0, batch));
+            batch.removeFirst(1);
+
+            PacketBuffer datagram = awaitFrame(ETHERTYPE_IPV4, -1);
+            try {
+                MemorySegment s = datagram.segment();
+                int ip = datagram.offset() + 14;
+                assertEquals(17, s.get(ValueLayout.JAVA_BYTE, ip + 9));
+                // The kernel left the UDP checksum partial (NEEDS_CSUM): the device marks it verified
+                assertTrue(datagram.hasFlag(PacketBuffer.FLAG_CHECKSUM_VERIFIED), "flags " + datagram.flags());
+                byte[] received = new byte[payload.length];
+                MemorySegment.copy(s, ValueLayout.JAVA_BYTE, ip + 28, received, 0, received.length);
+                assertEquals(new String(payload, StandardCharsets.US_ASCII), new String(received, StandardCharsets.US_ASCII));
+            } finally {
+                datagram.release();
+            }
+        } finally {
+            udp.close();
+        }
+        assertTrue(tap.counters(0).rxChecksumOffloaded >= 1, tap.counters(0)::toString);
+        assertEquals(0, tap.counters(0).rxErrors);
+        assertEquals(0, tap.pool(0).inUse());
+    }
+
+    @Test
+    void withOffloadsKernelCompletesAPartialChecksumItWouldOtherwiseReject() throws Exception {
+        reopenWithOffloads();
+        String link = ns.ip("link", "show", "dev", TAP).output();
+        int ether = link.indexOf("link/ether ");
+        long kernelMac = MacAddress.parse(link.substring(ether + 11, ether + 28));
+        DatagramChannel udp = ns.call(() -> DatagramChannel.open(StandardProtocolFamily.INET)
+                .bind(new InetSocketAddress("198.18.0.1", 7777)));
+        try {
+            udp.configureBlocking(false);
+            // Without the request the pseudo-header sum alone is a wrong checksum: the kernel drops it
+            PacketBatch batch = new PacketBatch(4);
+            batch.add(udpWithPseudoHeaderSum(kernelMac, "no request", false));
+            assertEquals(1, tap.transmit(0, batch));
+            batch.removeFirst(1);
+            // With FLAG_CHECKSUM_PARTIAL the header says NEEDS_CSUM and the kernel takes it
+            batch.add(udpWithPseudoHeaderSum(kernelMac, "partial checksum", true));
+            assertEquals(1, tap.transmit(0, batch));
+            batch.removeFirst(1);
+            ByteBuffer into = ByteBuffer.allocate(256);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (udp.receive(into) == null && System.nanoTime() - deadline < 0) {
+                Thread.sleep(5);
+            }
+            into.flip();
+            assertEquals("partial checksum", StandardCharsets.US_ASCII.decode(into).toString());
+            into.clear();
+            Thread.sleep(100);
+            assertEquals(null, udp.receive(into), "the datagram without the request was dropped");
+        } finally {
+            udp.close();
+        }
+        assertEquals(1, tap.counters(0).txChecksumOffloaded);
+        assertEquals(2, tap.counters(0).txPackets);
+    }
+
+    @Test
+    void withOffloadsAnOffloadRequestOutsideTheFrameIsDroppedNotSent() throws Exception {
+        reopenWithOffloads();
+        PacketBatch batch = new PacketBatch(4);
+        PacketBuffer frame = udpWithPseudoHeaderSum(0x0200_0000_0001L, "x", true);
+        frame.setChecksumRequest(frame.length() - 1, 6); // the field would lie past the end
+        batch.add(frame);
+        PacketBuffer segmented = udpWithPseudoHeaderSum(0x0200_0000_0001L, "y", false);
+        segmented.setSegmented(1000); // no TCP header at a transport offset
+        batch.add(segmented);
+        assertEquals(2, tap.transmit(0, batch));
+        assertEquals(2, tap.counters(0).txDropped);
+        assertEquals(0, tap.counters(0).txPackets);
+        assertEquals(0, tap.pool(0).inUse());
+    }
+
+    private void reopenWithOffloads() throws Exception {
+        tap.close();
+        TapSettings settings = new TapSettings("eth0", TAP, STACK_MAC, 1400, KERNEL_IP, 24, 256, true);
+        tap = ns.call(() -> TapDevice.open(settings));
+    }
+
+    /**
+     * A UDP datagram 198.18.0.2:7777 → 198.18.0.1:7777 whose checksum field holds only the
+     * pseudo-header sum (RFC 768), as a stack asking for checksum offload writes it.
+     */
+    private PacketBuffer udpWithPseudoHeaderSum(long kernelMac, String text, boolean request) {
+        byte[] payload = text.getBytes(StandardCharsets.US_ASCII);
+        PacketBuffer frame = tap.pool(0).allocate();
+        int udpLength = 8 + payload.length;
+        int at = frame.append(14 + 20 + udpLength);
+        MemorySegment s = frame.segment();
+        putMac(s, at, kernelMac);
+        putMac(s, at + 6, STACK_MAC);
+        s.set(U16, at + 12, (short) ETHERTYPE_IPV4);
+        int ip = at + 14;
+        s.set(U16, ip, (short) 0x4500);
+        s.set(U16, ip + 2, (short) (20 + udpLength));
+        s.set(U32, ip + 4, 0x4000); // id 0, DF
+        s.set(U16, ip + 8, (short) 0x4011); // TTL 64, UDP
+        s.set(U16, ip + 10, (short) 0);
+        s.set(U32, ip + 12, STACK_IP);
+        s.set(U32, ip + 16, KERNEL_IP);
+        s.set(U16, ip + 10, (short) ~fold(sum(s, ip, 20, 0)));
+        int udp = ip + 20;
+        s.set(U16, udp, (short) 7777);
+        s.set(U16, udp + 2, (short) 7777);
+        s.set(U16, udp + 4, (short) udpLength);
+        MemorySegment.copy(payload, 0, s, ValueLayout.JAVA_BYTE, udp + 8, payload.length);
+        long pseudo = (STACK_IP >>> 16) + (STACK_IP & 0xFFFF) + (KERNEL_IP >>> 16) + (KERNEL_IP & 0xFFFF) + 17 + udpLength;
+        s.set(U16, udp + 6, (short) fold(pseudo));
+        if (request) {
+            frame.setChecksumRequest(34, 6);
+        }
+        return frame;
+    }
+
+    private static long sum(MemorySegment s, long at, int length, long sum) {
+        for (int i = 0; i + 1 < length; i += 2) {
+            sum += s.get(U16, at + i) & 0xFFFF;
+        }
+        if ((length & 1) != 0) {
+            sum += (s.get(ValueLayout.JAVA_BYTE, at + length - 1) & 0xFF) << 8;
+        }
+        return sum;
+    }
+
+    private static int fold(long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (int) sum;
+    }
+
+    private void assertAllocatesNothing() {
         PacketBatch batch = new PacketBatch(16);
         PacketBatch rx = new PacketBatch(16);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

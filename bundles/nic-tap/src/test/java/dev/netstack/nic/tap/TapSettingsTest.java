@@ -113,4 +113,16 @@ class TapSettingsTest {
         assertEquals("The pool size (pool.buffers) 8 is out of range: use 16 to 1048576.",
                 badMessage(() -> TapSettings.parse("eth0", "ns0", "", 1500, "", 8)));
     }
+
+    @Test
+    void offloadsAreOffInTheFormsWithoutTheFlagAndLargeBuffersFollowThePool() {
+        assertEquals(false, TapSettings.parse("eth0", "ns0", "", 1500, "", 4096).offload());
+        assertEquals(false, TapSettings.defaults("eth0", "ns0").offload());
+        TapSettings on = TapSettings.parse("eth0", "ns0", "", 1500, "", 4096, true);
+        assertEquals(true, on.offload());
+        assertEquals(on, TapSettings.parse("eth0", "ns0", "", 1500, "", 4096).withOffload(true));
+        assertEquals(256, on.largeBuffers());
+        assertEquals(16, TapSettings.parse("eth0", "ns0", "", 1500, "", 64, true).largeBuffers());
+        assertEquals(1024, TapSettings.parse("eth0", "ns0", "", 1500, "", 1 << 20, true).largeBuffers());
+    }
 }

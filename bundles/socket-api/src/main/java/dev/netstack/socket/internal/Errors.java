@@ -1,6 +1,8 @@
 package dev.netstack.socket.internal;
 
 import dev.netstack.socket.SocketError;
+import dev.netstack.socket.SocketException;
+import dev.netstack.tcp.TcpException;
 import dev.netstack.tcp.TcpError;
 import dev.netstack.udp.UdpError;
 
@@ -8,6 +10,18 @@ import dev.netstack.udp.UdpError;
 final class Errors {
 
     private Errors() {
+    }
+
+    /** The socket exception for a failed TCP control call, keeping its detail but not repeating its sentence. */
+    static SocketException of(TcpException e) {
+        String prefix = e.error().message();
+        String message = e.getMessage();
+        SocketError error = of(e.error());
+        if (message == null || message.equals(prefix)) {
+            return new SocketException(error);
+        }
+        String detail = message.startsWith(prefix + ": ") ? message.substring(prefix.length() + 2) : message;
+        return new SocketException(error, detail);
     }
 
     /** Null for {@link TcpError#NONE}. */

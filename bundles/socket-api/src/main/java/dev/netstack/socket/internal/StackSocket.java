@@ -49,6 +49,11 @@ abstract class StackSocket {
         this.shard = owner.shard();
     }
 
+    /** Whether a pump command is queued (diagnostics). */
+    final int debugPumpScheduled() {
+        return pumpScheduled;
+    }
+
     /** Shard thread: moves data between the rings and the protocol. */
     abstract void pump();
 

@@ -13,6 +13,7 @@ import dev.netstack.tcp.TcpLayer;
 import dev.netstack.tcp.TcpListener;
 import dev.netstack.tcp.TcpListenerHandler;
 import dev.netstack.tcp.TcpOptions;
+import dev.netstack.tcp.TcpPortReservation;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import org.jctools.queues.SpscArrayQueue;
@@ -54,6 +55,8 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     private volatile int remotePort;
     private volatile TcpOptions options;
     private volatile boolean zeroCopyReceive;
+    private volatile boolean reuseAddress;
+    private volatile boolean bound;
 
     // shared, published by the shard
     private volatile boolean eof;
@@ -75,9 +78,17 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     // shard only
     private TcpConnection connection;
     private TcpListener listener;
+    private TcpPortReservation reservation;
     private boolean outputShut;
     private boolean closeDone;
     private final ListenerEvents listenerEvents = new ListenerEvents();
+    /**
+     * Threads waiting for a connect to finish: the connecting thread, and in blocking mode a reader
+     * and a writer that called receive or send meanwhile. One slot (writeWaiter) would keep only
+     * the last of them and the others would park forever: the lost wakeup of issue 4.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Thread> connectWaiters =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     TcpStreamSocket(StackSockets owner) {
         super(owner);
@@ -115,11 +126,40 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         if (port < 0 || port > 65_535) {
             throw new SocketException(SocketError.INVALID_ARGUMENT, "port " + port);
         }
-        if (state != NEW || localPort != 0) {
+        if (state != NEW || bound) {
             throw new SocketException(SocketError.INVALID_ARGUMENT, "the socket is bound already");
         }
-        localAddress = address;
-        localPort = port;
+        TcpLayer tcp = owner.tcp();
+        boolean reuse = reuseAddress;
+        call(() -> {
+            reserve(tcp, address, port, reuse);
+            return null;
+        });
+    }
+
+    /**
+     * Shard thread: reserves the local address and port now (bind(2)), so a taken port fails here
+     * and port 0 gets its ephemeral port at once; the reservation is released by close.
+     */
+    private void reserve(TcpLayer tcp, int address, int port, boolean reuse) {
+        if (bound) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "the socket is bound already");
+        }
+        if (closed) {
+            throw new SocketException(SocketError.CLOSED);
+        }
+        try {
+            TcpPortReservation r = tcp.reserve(address, port, reuse);
+            reservation = r;
+            localAddress = r.localAddress();
+            localPort = r.localPort();
+        } catch (TcpException e) {
+            throw Errors.of(e);
+        } catch (UnsupportedOperationException e) {
+            localAddress = address; // a TCP layer without reservations: checked at listen/connect
+            localPort = port;
+        }
+        bound = true;
     }
 
     @Override
@@ -132,11 +172,19 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         int capacity = Math.max(backlog > 0 ? backlog : 128, 4);
         acceptQueue = new SpscArrayQueue<>(capacity);
         TcpOptions listenOptions = options.withBacklog(backlog);
+        boolean reuse = reuseAddress;
         call(() -> {
+            if (!bound || localPort == 0) {
+                if (!bound) {
+                    reserve(tcp, 0, 0, reuse); // listen(2) on an unbound socket binds an ephemeral port
+                } else {
+                    throw new SocketException(SocketError.INVALID_ARGUMENT, "no local port to listen on");
+                }
+            }
             try {
                 listener = tcp.listen(localAddress, localPort, listenOptions, listenerEvents);
             } catch (TcpException e) {
-                throw new SocketException(Errors.of(e.error()), e.getMessage());
+                throw Errors.of(e);
             }
             return null;
         });
@@ -212,7 +260,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
             });
         } catch (TcpException e) {
             state = NEW;
-            throw new SocketException(Errors.of(e.error()), e.getMessage());
+            throw Errors.of(e);
         } catch (RuntimeException e) {
             state = NEW;
             throw e;
@@ -244,12 +292,25 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
             if (!blocking) {
                 return false;
             }
-            writeWaiter = Thread.currentThread();
-            if (state == CONNECTING && !closed) {
-                park(this, 0);
+            Thread me = Thread.currentThread();
+            connectWaiters.add(me);
+            try {
+                if (state == CONNECTING && !closed) {
+                    park(this, 0);
+                }
+            } finally {
+                connectWaiters.remove(me);
             }
-            writeWaiter = null;
             checkOpen();
+        }
+    }
+
+    /** Any thread: wakes every thread waiting in finishConnect (rare: no allocation when none waits). */
+    private void wakeConnectWaiters() {
+        if (!connectWaiters.isEmpty()) {
+            for (Thread t : connectWaiters) {
+                java.util.concurrent.locks.LockSupport.unpark(t);
+            }
         }
     }
 
@@ -260,7 +321,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
 
     @Override
     public boolean isConnectPending() {
-        return connectPending && state == CONNECTING;
+        return connectPending && !closed; // until finishConnect reports the outcome, as NIO's isConnectionPending
     }
 
     // ================================================================== sending
@@ -339,11 +400,14 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
 
     private void awaitSendSpace() {
         writeWaiter = Thread.currentThread();
-        if (tx.writable() == 0 && state == CONNECTED && !closed) {
+        if (tx.writable() == 0 && state == CONNECTED && !closed && !shutdownOutputRequested) {
             park(this, 0);
         }
         writeWaiter = null;
         checkOpen();
+        if (shutdownOutputRequested) {
+            throw new SocketException(SocketError.BROKEN_PIPE, "the output was shut down while sending");
+        }
         if (state == DONE) {
             SocketError e = connError;
             throw new SocketException(e != null ? e : SocketError.BROKEN_PIPE);
@@ -358,6 +422,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
         shutdownOutputRequested = true;
         schedulePump();
+        signalFromApp(); // a writer blocked for space gets BROKEN_PIPE
     }
 
     // ================================================================== receiving
@@ -489,11 +554,13 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     private void awaitData(long deadlineNs) {
         readWaiter = Thread.currentThread();
         boolean inTime = true;
-        if (rx.readable() == 0 && zcRecv.size() == 0 && !eof && state != DONE && !closed) {
+        // Every condition that ends the wait is re-read after publishing readWaiter: shutdownInput
+        // from another thread sets its flag and then reads readWaiter, so one of the two sees the other.
+        if (rx.readable() == 0 && zcRecv.size() == 0 && !eof && state != DONE && !closed && !inputShutdown) {
             inTime = park(this, deadlineNs);
         }
         readWaiter = null;
-        if (!inTime && rx.readable() == 0 && zcRecv.size() == 0 && !eof && state != DONE) {
+        if (!inTime && rx.readable() == 0 && zcRecv.size() == 0 && !eof && state != DONE && !inputShutdown) {
             throw new SocketException(SocketError.TIMED_OUT, "no data within the receive timeout");
         }
     }
@@ -642,7 +709,12 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     @Override
     public void setReuseAddress(boolean reuse) {
         checkOpen();
-        // TcpLayer has no SO_REUSEADDR: its listen() already allows a port held only by TIME_WAIT.
+        reuseAddress = reuse; // takes effect at the next bind (TcpLayer.reserve)
+    }
+
+    /** SO_REUSEADDR as set. */
+    boolean reuseAddress() {
+        return reuseAddress;
     }
 
     @Override
@@ -672,7 +744,9 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         if (sendBytes < 0 || receiveBytes < 0) {
             throw new SocketException(SocketError.INVALID_ARGUMENT, "negative buffer size");
         }
-        options = options.withBuffers(sendBytes, receiveBytes);
+        TcpOptions o = options; // 0 keeps what was set before, for the next connection as for this one
+        options = o.withBuffers(sendBytes > 0 ? sendBytes : o.sendBufferBytes(),
+                receiveBytes > 0 ? receiveBytes : o.receiveBufferBytes());
         onConnection(c -> c.setBufferSizes(sendBytes, receiveBytes));
     }
 
@@ -705,6 +779,23 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
                 return null;
             });
         }
+    }
+
+    /** What the socket waits for, for diagnosing a hang in tests (racy snapshot). */
+    String debugState() {
+        return "state " + state + " rx " + (rx == null ? -1 : rx.readable()) + " tx " + (tx == null ? -1 : tx.readable())
+                + " rxStalled " + rxStalled + " eof " + eof + " readWaiter " + readWaiter + " writeWaiter " + writeWaiter
+                + " pumpScheduled " + debugPumpScheduled();
+    }
+
+    /** NEW, LISTENING, CONNECTING, CONNECTED or DONE (for tests). */
+    int state() {
+        return state;
+    }
+
+    /** Shard-side view, for tests: free bytes of the connection's send buffer (-1 if none). */
+    int connectionWritableBytes() {
+        return call(() -> connection == null ? -1 : connection.writableBytes());
     }
 
     /** Shard-side view, for tests: the connection's info. */
@@ -784,6 +875,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         closed = true;
         submit(this::closeOnShard);
         signalFromApp();
+        wakeConnectWaiters();
         for (StackSelector.Key k : keys) {
             k.cancel();
         }
@@ -809,6 +901,10 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     // ================================================================== shard side
 
     private void closeOnShard() {
+        if (reservation != null) {
+            reservation.release(); // a TIME_WAIT connection still holds the port for binds without reuse
+            reservation = null;
+        }
         if (listener != null) {
             listener.close();
             TcpStreamSocket s;
@@ -1037,6 +1133,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         everConnected = true;
         state = CONNECTED;
         signal();
+        wakeConnectWaiters();
     }
 
     @Override
@@ -1063,6 +1160,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
         state = DONE;
         signal();
+        wakeConnectWaiters();
         drainTx(c); // releases what can no longer be sent
     }
 

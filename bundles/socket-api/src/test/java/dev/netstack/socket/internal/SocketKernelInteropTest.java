@@ -40,15 +40,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The Linux kernel as the peer of the socket API: a namespace {@code nsq-*} with a TAP (kernel side
+ * The Linux kernel as the peer of the socket API: a namespace {@code sck-*} with a TAP (kernel side
  * 198.18.0.1/24), the stack (Ethernet, IPv4, TCP, UDP, sockets on a running EventLoop) at
  * 198.18.0.2, and socat/Python in the namespace. Root only; skipped elsewhere.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SocketKernelInteropTest {
 
-    static final String PREFIX = "nsq-";
-    static final String TAP = "nsqtap0";
+    static final String PREFIX = "sck-";
+    static final String TAP = "scktap0";
     static final int KERNEL = Ipv4Address.parse("198.18.0.1");
     static final String PYTHON = "/usr/bin/python3";
 
@@ -107,7 +107,7 @@ class SocketKernelInteropTest {
 
     <T> T inNamespace(Callable<T> call) throws Exception {
         CompletableFuture<T> result = new CompletableFuture<>();
-        Thread t = Thread.ofPlatform().name("nsq-enter").start(() -> {
+        Thread t = Thread.ofPlatform().name("sck-enter").start(() -> {
             try (NetNamespace entered = NetNamespace.enter(ns.name())) {
                 result.complete(call.call());
             } catch (Throwable e) {
@@ -120,7 +120,7 @@ class SocketKernelInteropTest {
 
     void awaitKernelPort(String ssFlags, int port) throws InterruptedException {
         assertTrue(NetNs.await(() -> ns.exec("ss", ssFlags).stdout().contains(":" + port + " "), Duration.ofSeconds(5)),
-                "kernel socat did not start listening on " + port);
+                "the kernel peer did not start listening on " + port);
     }
 
     @Test
@@ -168,12 +168,61 @@ class SocketKernelInteropTest {
         echo.join(5000);
     }
 
+    /**
+     * A kernel TCP echo server (Python, a thread per connection). Not socat's {@code PIPE}: with a
+     * fast sender it deadlocks itself (seen: the socat child blocked in anon_pipe_write on its own
+     * full pipe, the stack idle with everything acknowledged).
+     */
+    void startKernelEcho(int port) throws Exception {
+        peer = new ProcessBuilder(ns.prefixCommand(PYTHON, "-c", """
+                import socket, threading
+                srv = socket.socket()
+                srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                srv.bind(('198.18.0.1', %d))
+                srv.listen(16)
+                def echo(c):
+                    with c:
+                        while True:
+                            d = c.recv(65536)
+                            if not d:
+                                break
+                            c.sendall(d)
+                while True:
+                    c, _ = srv.accept()
+                    threading.Thread(target=echo, args=(c,), daemon=True).start()
+                """.formatted(port))).redirectErrorStream(true).start();
+        awaitKernelPort("-ltn", port);
+    }
+
+    /** Issue 4 against the kernel: a reader and a writer thread on one socket, many rounds. */
+    @Test
+    void readerAndWriterThreadsShareOneSocketAgainstKernelEcho() throws Exception {
+        startKernelEcho(9002);
+        for (int round = 0; round < 10; round++) {
+            StreamSocket client = sockets.openStream();
+            client.connect(KERNEL, 9002);
+            byte[] data = new byte[300_000];
+            new Random(round).nextBytes(data);
+            CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> client.send(data, 0, data.length),
+                    TcpStreamSocketTest.VT);
+            CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(
+                    () -> TcpStreamSocketTest.readFully(client, data.length), TcpStreamSocketTest.VT);
+            try {
+                CompletableFuture.allOf(writer, reader).get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("round " + round + ": writer done " + writer.isDone() + ", reader done "
+                        + reader.isDone() + "; socket " + ((TcpStreamSocket) client).debugState() + "; stack "
+                        + sockets.tcp().connections() + "; kernel " + ns.exec("ss", "-tni").stdout(), e);
+            }
+            assertArrayEquals(data, reader.join());
+            client.close();
+        }
+    }
+
     @Test
     void streamSocketsTalkToKernelTcpBothWays() throws Exception {
         // stack client -> kernel echo server
-        peer = new ProcessBuilder(ns.prefixCommand("socat", "TCP4-LISTEN:9001,reuseaddr,fork", "PIPE"))
-                .redirectErrorStream(true).start();
-        awaitKernelPort("-ltn", 9001);
+        startKernelEcho(9001);
         StreamSocket client = sockets.openStream();
         client.connect(KERNEL, 9001);
         byte[] data = new byte[200_000];
@@ -213,5 +262,62 @@ class SocketKernelInteropTest {
                 """);
         assertEquals("300000 True", r.stdout().strip(), r.toString());
         server.close();
+    }
+
+    /**
+     * Linger 0 closes with RST, which the kernel's socket reports as a reset; the stack's end of an
+     * orderly close then holds the port in TIME_WAIT, so a new listener binds it only with reuse
+     * address, and the kernel reaches that listener.
+     */
+    @Test
+    void lingerZeroResetsTheKernelPeerAndReuseAddressRebindsPastTimeWait() throws Exception {
+        StreamSocket server = sockets.openStream();
+        server.bind(0, 8081);
+        server.listen(8);
+        Thread acceptor = Thread.ofVirtual().start(() -> {
+            StreamSocket first = server.accept();
+            first.setLinger(0);
+            first.close(); // RST
+            StreamSocket second = server.accept();
+            second.close(); // FIN first: the stack's end goes to TIME_WAIT
+        });
+        Exec.Result r = ns.exec(Duration.ofSeconds(30), PYTHON, "-c", """
+                import socket
+                s = socket.create_connection(('198.18.0.2', 8081), timeout=10)
+                try:
+                    print('data' if s.recv(10) else 'eof')
+                except ConnectionResetError:
+                    print('reset')
+                t = socket.create_connection(('198.18.0.2', 8081), timeout=10)
+                print('eof' if t.recv(10) == b'' else 'data')
+                t.close()
+                """);
+        acceptor.join();
+        assertEquals("reset\neof", r.stdout().strip(), r.toString());
+        server.close();
+        assertTrue(NetNs.await(() -> sockets.tcp().connections().stream().anyMatch(
+                i -> i.localPort() == 8081 && i.state() == dev.netstack.tcp.TcpState.TIME_WAIT), Duration.ofSeconds(5)),
+                "the stack's end is in TIME_WAIT");
+        StreamSocket plain = sockets.openStream();
+        assertEquals(dev.netstack.socket.SocketError.ADDRESS_IN_USE,
+                org.junit.jupiter.api.Assertions.assertThrows(dev.netstack.socket.SocketException.class,
+                        () -> plain.bind(0, 8081)).error());
+        plain.close();
+        StreamSocket again = sockets.openStream();
+        again.setReuseAddress(true);
+        again.bind(0, 8081);
+        again.listen(8);
+        Thread.ofVirtual().start(() -> {
+            try (StreamSocket c = again.accept()) {
+                c.send(new byte[] {'o', 'k'}, 0, 2);
+            }
+        });
+        Exec.Result third = ns.exec(Duration.ofSeconds(30), PYTHON, "-c", """
+                import socket
+                s = socket.create_connection(('198.18.0.2', 8081), timeout=10)
+                print(s.recv(10).decode())
+                """);
+        assertEquals("ok", third.stdout().strip(), third.toString());
+        again.close();
     }
 }

@@ -238,13 +238,103 @@ class TcpStreamSocketTest {
     }
 
     @Test
-    void listeningTwiceOnAPortIsAddressInUse() {
+    void listeningTwiceOnAPortIsAddressInUseAtBind() {
         StreamSocket first = listen(7004);
         StreamSocket second = net.b.sockets.openStream();
-        second.bind(0, 7004);
-        assertEquals(SocketError.ADDRESS_IN_USE, assertThrows(SocketException.class, () -> second.listen(4)).error());
+        assertEquals(SocketError.ADDRESS_IN_USE, assertThrows(SocketException.class, () -> second.bind(0, 7004)).error());
+        assertEquals(98, SocketError.ADDRESS_IN_USE.errno());
         first.close();
         second.close();
+    }
+
+    @Test
+    void bindReservesThePortAtOnceAndCloseReleasesIt() {
+        StreamSocket first = net.b.sockets.openStream();
+        first.bind(0, 7030); // bound, not listening: the port is taken already
+        StreamSocket second = net.b.sockets.openStream();
+        SocketException e = assertThrows(SocketException.class, () -> second.bind(TwoStacks.B, 7030));
+        assertEquals(SocketError.ADDRESS_IN_USE, e.error());
+        assertTrue(e.getMessage().contains("7030"), e.getMessage());
+        assertEquals(SocketError.INVALID_ARGUMENT, assertThrows(SocketException.class, () -> first.bind(0, 7031)).error(),
+                "bound already");
+        first.close();
+        second.bind(TwoStacks.B, 7030);
+        assertEquals(TwoStacks.B, second.localAddress());
+        assertEquals(7030, second.localPort());
+        second.close();
+    }
+
+    @Test
+    void bindToPortZeroAssignsAnEphemeralPortThatConnectUses() {
+        StreamSocket server = listen(7032);
+        StreamSocket client = net.a.sockets.openStream();
+        client.bind(0, 0);
+        int port = client.localPort();
+        assertTrue(port >= 32_768 && port <= 60_999, "ephemeral port " + port);
+        StreamSocket other = net.a.sockets.openStream();
+        assertEquals(SocketError.ADDRESS_IN_USE, assertThrows(SocketException.class, () -> other.bind(0, port)).error());
+        client.connect(TwoStacks.B, 7032);
+        assertEquals(port, client.localPort());
+        assertEquals(port, server.accept().remotePort());
+        client.close();
+        other.close();
+        server.close();
+    }
+
+    @Test
+    void listenWithoutBindTakesAnEphemeralPort() {
+        StreamSocket server = net.b.sockets.openStream();
+        server.listen(4);
+        assertTrue(server.localPort() != 0);
+        StreamSocket client = net.a.sockets.openStream();
+        assertTrue(client.connect(TwoStacks.B, server.localPort()));
+        client.close();
+        server.close();
+    }
+
+    @Test
+    void bindToAnAddressNotOursIsAddressNotAvailable() {
+        StreamSocket s = net.b.sockets.openStream();
+        assertEquals(SocketError.ADDRESS_NOT_AVAILABLE,
+                assertThrows(SocketException.class, () -> s.bind(TwoStacks.A, 7033)).error());
+        s.close();
+    }
+
+    /** The server side closes first, so its end of the connection waits in TIME_WAIT on port 7034. */
+    @Test
+    void reuseAddressLetsAListenerBindWhileTimeWaitHoldsThePort() throws Exception {
+        StreamSocket server = listen(7034);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7034);
+        StreamSocket peer = server.accept();
+        peer.close(); // active close: FIN first
+        assertEquals(-1, client.receive(new byte[1], 0, 1));
+        client.close();
+        server.close();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (net.b.tcp.connections().stream().noneMatch(i -> i.localPort() == 7034
+                && i.state() == dev.netstack.tcp.TcpState.TIME_WAIT)) {
+            assertTrue(System.nanoTime() < deadline, "no TIME_WAIT on 7034: " + net.b.tcp.connections());
+            sleep(10);
+        }
+        StreamSocket plain = net.b.sockets.openStream();
+        assertEquals(SocketError.ADDRESS_IN_USE, assertThrows(SocketException.class, () -> plain.bind(0, 7034)).error(),
+                "without reuse address TIME_WAIT holds the port");
+        plain.close();
+        StreamSocket reusing = net.b.sockets.openStream();
+        reusing.setReuseAddress(true);
+        reusing.bind(0, 7034);
+        reusing.listen(4);
+        StreamSocket again = net.a.sockets.openStream();
+        assertTrue(again.connect(TwoStacks.B, 7034), "the new listener serves");
+        assertNotNull(reusing.accept());
+        StreamSocket second = net.b.sockets.openStream();
+        second.setReuseAddress(true);
+        assertEquals(SocketError.ADDRESS_IN_USE, assertThrows(SocketException.class, () -> second.bind(0, 7034)).error(),
+                "two listeners on one port fail even with reuse address");
+        second.close();
+        again.close();
+        reusing.close();
     }
 
     @Test
@@ -297,6 +387,209 @@ class TcpStreamSocketTest {
         assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, () -> client.connect(TwoStacks.B, 1)).error());
         assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, () -> client.send(new byte[1], 0, 1)).error());
         assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, () -> client.listen(1)).error());
+        assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, () -> client.bind(0, 7040)).error());
+        assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, () -> client.setNoDelay(true)).error());
+        assertEquals(9, SocketError.CLOSED.errno());
+    }
+
+    @Test
+    void callsOnAClosedConnectedSocketFailWithClosedBlockingAndNot() {
+        StreamSocket server = listen(7041);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7041);
+        StreamSocket peer = server.accept();
+        client.close();
+        for (boolean blocking : new boolean[] {true, false}) {
+            client.setBlocking(blocking);
+            assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, () -> client.receive(new byte[1], 0, 1)).error());
+            assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, () -> client.send(new byte[1], 0, 1)).error());
+            assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, client::shutdownOutput).error());
+            assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, client::shutdownInput).error());
+            assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, client::finishConnect).error());
+        }
+        server.close();
+        server.setBlocking(false);
+        assertEquals(SocketError.CLOSED, assertThrows(SocketException.class, server::accept).error());
+        assertEquals(-1, peer.receive(new byte[1], 0, 1), "the peer saw the orderly close");
+        peer.close();
+    }
+
+    @Test
+    void shutdownInBothDirections() {
+        StreamSocket server = listen(7042);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7042);
+        StreamSocket peer = server.accept();
+        client.shutdownInput();
+        assertTrue(client.isInputShutdown());
+        assertEquals(-1, client.receive(new byte[4], 0, 4), "SHUT_RD: receive is end of stream");
+        client.send(new byte[] {5, 6}, 0, 2); // the other direction still works
+        assertArrayEquals(new byte[] {5, 6}, readFully(peer, 2));
+        client.shutdownOutput();
+        assertEquals(-1, peer.receive(new byte[4], 0, 4), "SHUT_WR: the peer reads end of stream");
+        SocketException e = assertThrows(SocketException.class, () -> client.send(new byte[1], 0, 1));
+        assertEquals(SocketError.BROKEN_PIPE, e.error());
+        assertEquals(32, e.error().errno());
+        client.setBlocking(false);
+        assertEquals(SocketError.BROKEN_PIPE, assertThrows(SocketException.class, () -> client.send(new byte[1], 0, 1)).error(),
+                "non-blocking too");
+        peer.send(new byte[] {7}, 0, 1); // discarded by SHUT_RD, not an error for the peer
+        peer.close();
+        client.close();
+        server.close();
+    }
+
+    @Test
+    void shutdownInputFromAnotherThreadEndsABlockedReceive() throws Exception {
+        StreamSocket server = listen(7043);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7043);
+        CompletableFuture<Integer> blocked = asyncGet(() -> client.receive(new byte[10], 0, 10));
+        Thread.sleep(100);
+        client.shutdownInput();
+        assertEquals(-1, blocked.get(10, TimeUnit.SECONDS));
+        client.close();
+        server.close();
+    }
+
+    @Test
+    void shutdownOutputFromAnotherThreadFailsASenderBlockedForSpace() throws Exception {
+        StreamSocket server = listen(7044);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7044);
+        StreamSocket peer = server.accept(); // never reads: the sender fills every buffer and waits
+        CompletableFuture<SocketError> sender = asyncGet(() -> {
+            try {
+                client.send(new byte[4 << 20], 0, 4 << 20);
+                return null;
+            } catch (SocketException e) {
+                return e.error();
+            }
+        });
+        Thread.sleep(200);
+        client.shutdownOutput();
+        assertEquals(SocketError.BROKEN_PIPE, sender.get(10, TimeUnit.SECONDS));
+        client.close();
+        peer.close();
+        server.close();
+    }
+
+    /**
+     * Issue 4's lost wakeup: in blocking mode, a thread that receives and one that sends while the
+     * connecting thread waits for the handshake all waited in one slot, so the handshake woke only
+     * the last of them and the others parked for ever. The peer's shard is held up so that all
+     * three wait.
+     */
+    @Test
+    void everyThreadWaitingForAConnectWakesWhenItCompletes() throws Exception {
+        StreamSocket server = listen(7045);
+        StreamSocket client = net.a.sockets.openStream();
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        net.b.loop.execute(() -> {
+            try {
+                hold.await(10, TimeUnit.SECONDS); // the SYN waits in B's device queue meanwhile
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        CompletableFuture<Boolean> connecting = asyncGet(() -> client.connect(TwoStacks.B, 7045));
+        while (((TcpStreamSocket) client).state() != TcpStreamSocket.CONNECTING) {
+            Thread.sleep(5);
+        }
+        CompletableFuture<byte[]> reading = asyncGet(() -> readFully(client, 3));
+        CompletableFuture<Integer> writing = asyncGet(() -> client.send(new byte[] {4, 5}, 0, 2));
+        Thread.sleep(200); // all three park in finishConnect
+        hold.countDown();
+        awaitOrDumpThreads(CompletableFuture.allOf(connecting, writing), "connect and send");
+        assertTrue(connecting.join());
+        assertEquals(2, writing.join());
+        StreamSocket peer = server.accept();
+        assertArrayEquals(new byte[] {4, 5}, readFully(peer, 2));
+        peer.send(new byte[] {1, 2, 3}, 0, 3);
+        awaitOrDumpThreads(reading, "receive");
+        assertArrayEquals(new byte[] {1, 2, 3}, reading.join());
+        client.close();
+        peer.close();
+        server.close();
+    }
+
+    @Test
+    void nonBlockingConnectToAClosedPortFailsInFinishConnect() {
+        StreamSocket client = net.a.sockets.openStream();
+        client.setBlocking(false);
+        SocketError error = null;
+        try {
+            assertFalse(client.connect(TwoStacks.B, 7998));
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!client.finishConnect()) {
+                assertTrue(System.nanoTime() < deadline, "connect never finished");
+                sleep(5);
+            }
+        } catch (SocketException e) {
+            error = e.error();
+        }
+        assertEquals(SocketError.CONNECTION_REFUSED, error);
+        client.close();
+    }
+
+    @Test
+    void sendAfterThePeerResetIsConnectionReset() throws Exception {
+        StreamSocket server = listen(7046);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7046);
+        StreamSocket peer = server.accept();
+        peer.setLinger(0);
+        peer.close(); // linger 0: RST instead of FIN
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (client.isConnected()) {
+            assertTrue(System.nanoTime() < deadline, "no reset arrived");
+            sleep(5);
+        }
+        assertEquals(SocketError.CONNECTION_RESET, assertThrows(SocketException.class, () -> client.send(new byte[1], 0, 1)).error());
+        client.close();
+        server.close();
+    }
+
+    @Test
+    void connectToAHostThatNeverAnswersTimesOut() {
+        net.close();
+        net = new TwoStacks(64 * 1024, java.util.Map.of("syn_retries", 1, "rto_initial_ms", 100));
+        net.b.loop.stop(); // B hears nothing any more
+        StreamSocket client = net.a.sockets.openStream();
+        SocketException e = assertThrows(SocketException.class, () -> client.connect(TwoStacks.B, 7047));
+        assertEquals(SocketError.TIMED_OUT, e.error());
+        assertEquals(110, e.error().errno());
+        client.close();
+    }
+
+    @Test
+    void nonBlockingReceiveAndAcceptReturnAtOnce() {
+        StreamSocket server = listen(7048);
+        server.setBlocking(false);
+        assertNull(server.accept());
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7048);
+        client.setBlocking(false);
+        assertFalse(client.isBlocking());
+        assertEquals(0, client.receive(new byte[4], 0, 4));
+        assertEquals(0, client.receive(ByteBuffer.allocate(4)));
+        assertEquals(0, client.available());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        StreamSocket peer;
+        while ((peer = server.accept()) == null) {
+            assertTrue(System.nanoTime() < deadline);
+            sleep(5);
+        }
+        peer.send(new byte[] {9}, 0, 1);
+        int n;
+        while ((n = client.receive(new byte[4], 0, 4)) == 0) {
+            assertTrue(System.nanoTime() < deadline);
+            sleep(5);
+        }
+        assertEquals(1, n);
+        client.close();
+        peer.close();
+        server.close();
     }
 
     @Test
@@ -316,6 +609,25 @@ class TcpStreamSocketTest {
         client.close();
         assertEquals(SocketError.CLOSED, blocked.get(10, TimeUnit.SECONDS));
         server.close();
+    }
+
+    @Test
+    void closingAListenerFromAnotherThreadWakesABlockedAccept() throws Exception {
+        StreamSocket server = listen(7049);
+        CompletableFuture<SocketError> blocked = asyncGet(() -> {
+            try {
+                server.accept();
+                return null;
+            } catch (SocketException e) {
+                return e.error();
+            }
+        });
+        Thread.sleep(100);
+        server.close();
+        assertEquals(SocketError.CLOSED, blocked.get(10, TimeUnit.SECONDS));
+        StreamSocket again = net.b.sockets.openStream();
+        again.bind(0, 7049); // the listener's port is free again
+        again.close();
     }
 
     @Test
@@ -342,7 +654,13 @@ class TcpStreamSocketTest {
         client.setKeepAlive(true, 1000, 500, 3);
         client.setLinger(5000);
         client.setReuseAddress(true);
+        assertTrue(((TcpStreamSocket) client).reuseAddress());
         client.connect(TwoStacks.B, 7009);
+        assertEquals(32 * 1024, ((TcpStreamSocket) client).connectionWritableBytes(), "SO_SNDBUF is the send buffer");
+        client.setBufferSizes(8192, 0);
+        assertEquals(8192, ((TcpStreamSocket) client).connectionWritableBytes(), "resized on the open connection");
+        assertEquals(SocketError.INVALID_ARGUMENT,
+                assertThrows(SocketException.class, () -> client.setBufferSizes(-1, 0)).error());
         client.setCongestionControl(net.a.tcp.congestionControls().get(0));
         var o = ((TcpStreamSocket) client).options();
         assertTrue(o.noDelay());
@@ -355,6 +673,70 @@ class TcpStreamSocketTest {
                 assertThrows(SocketException.class, () -> client.setCongestionControl("no-such-algorithm")).error());
         client.close();
         server.close();
+    }
+
+    /**
+     * Issue 4: one thread blocked in receive while another sends on the same socket, on both ends,
+     * over small rings and TCP buffers so that both sides park often. A lost wakeup is a hang: the
+     * bounded wait fails with the stacks of the threads.
+     */
+    @Test
+    void readerAndWriterThreadsShareOneSocketBothWays() throws Exception {
+        long seed = Long.getLong("socket.seed", System.nanoTime());
+        System.out.println("readerAndWriterThreadsShareOneSocketBothWays seed " + seed + " (-Dsocket.seed= to repeat)");
+        net.close();
+        net = new TwoStacks(1024, java.util.Map.of("send_buffer_bytes", 4096, "receive_buffer_bytes", 4096));
+        StreamSocket server = listen(7020);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            for (int round = 0; round < 20; round++) {
+                StreamSocket client = net.a.sockets.openStream();
+                client.connect(TwoStacks.B, 7020);
+                StreamSocket peer = server.accept();
+                byte[] up = random(seed + round, 200_000);
+                byte[] down = random(seed - round, 200_000);
+                long s = seed + 31L * round;
+                CompletableFuture<byte[]> clientReads = CompletableFuture.supplyAsync(() -> readFully(client, down.length), threads);
+                CompletableFuture<byte[]> peerReads = CompletableFuture.supplyAsync(() -> readFully(peer, up.length), threads);
+                CompletableFuture<Void> clientWrites = CompletableFuture.runAsync(() -> sendInPieces(client, up, s), threads);
+                CompletableFuture<Void> peerWrites = CompletableFuture.runAsync(() -> sendInPieces(peer, down, s + 1), threads);
+                awaitOrDumpThreads(CompletableFuture.allOf(clientReads, peerReads, clientWrites, peerWrites),
+                        "round " + round + " client " + client + " peer " + peer);
+                assertArrayEquals(up, peerReads.join());
+                assertArrayEquals(down, clientReads.join());
+                client.close();
+                peer.close();
+            }
+        } finally {
+            threads.shutdownNow();
+            server.close();
+        }
+    }
+
+    static void sendInPieces(StreamSocket s, byte[] data, long seed) {
+        Random random = new Random(seed);
+        int at = 0;
+        while (at < data.length) {
+            int n = Math.min(data.length - at, 1 + random.nextInt(3000));
+            assertEquals(n, s.send(data, at, n));
+            at += n;
+        }
+    }
+
+    /** Waits for {@code all}; on a hang fails with every thread's stack. */
+    static void awaitOrDumpThreads(CompletableFuture<?> all, String what) throws Exception {
+        try {
+            all.get(40, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            StringBuilder dump = new StringBuilder("hang (" + what + "); threads:\n");
+            Thread.getAllStackTraces().forEach((t, stack) -> {
+                dump.append(t).append('\n');
+                for (StackTraceElement el : stack) {
+                    dump.append("    at ").append(el).append('\n');
+                }
+            });
+            throw new AssertionError(dump.toString(), e);
+        }
     }
 
     @Test

@@ -188,4 +188,81 @@ class UdpDatagramSocketTest {
         client.close();
         server.close();
     }
+
+    @Test
+    void bindToPortZeroShowsItsEphemeralPortAtOnce() {
+        DatagramSocket s = net.a.sockets.openDatagram();
+        s.bind(0, 0);
+        assertTrue(s.localPort() != 0, "port " + s.localPort());
+        DatagramSocket other = net.a.sockets.openDatagram();
+        int port = s.localPort();
+        assertEquals(SocketError.ADDRESS_IN_USE, assertThrows(SocketException.class, () -> other.bind(0, port)).error());
+        s.close();
+        other.bind(0, port); // released by close
+        other.close();
+    }
+
+    @Test
+    void broadcastNeedsTheOption() throws Exception {
+        DatagramSocket server = net.b.sockets.openDatagram();
+        server.bind(0, 5008);
+        DatagramSocket client = net.a.sockets.openDatagram();
+        int broadcast = dev.netstack.ip.wire.Ipv4Address.parse("198.18.0.255");
+        client.sendTo(broadcast, 5008, new byte[3], 0, 3); // refused by the stack: the pending error
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        SocketError error;
+        while ((error = client.takeError()) == null) {
+            assertTrue(System.nanoTime() < deadline, "no error for a broadcast without the option");
+            Thread.sleep(5);
+        }
+        assertEquals(SocketError.ACCESS_DENIED, error);
+        assertEquals(13, error.errno());
+        client.setBroadcast(true);
+        client.sendTo(broadcast, 5008, new byte[] {1, 2, 3}, 0, 3);
+        server.setReceiveTimeout(10_000);
+        UdpDatagram from = new UdpDatagram();
+        assertEquals(3, server.receiveFrom(new byte[10], 0, 10, from));
+        assertEquals(TwoStacks.A, from.sourceAddress());
+        client.close();
+        server.close();
+    }
+
+    @Test
+    void closingFromAnotherThreadWakesABlockedReceive() throws Exception {
+        DatagramSocket s = net.a.sockets.openDatagram();
+        s.bind(0, 5009);
+        java.util.concurrent.CompletableFuture<SocketError> blocked = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                s.receiveFrom(new byte[10], 0, 10, null);
+                return null;
+            } catch (SocketException e) {
+                return e.error();
+            }
+        }, TcpStreamSocketTest.VT);
+        Thread.sleep(100);
+        s.close();
+        assertEquals(SocketError.CLOSED, blocked.get(10, java.util.concurrent.TimeUnit.SECONDS));
+    }
+
+    @Test
+    void disconnectLiftsTheReceiveFilterAndTheDefaultDestination() {
+        DatagramSocket server = net.b.sockets.openDatagram();
+        server.bind(0, 5010);
+        server.connect(TwoStacks.A, 5011);
+        assertEquals(TwoStacks.A, server.remoteAddress());
+        assertEquals(5011, server.remotePort());
+        server.disconnect();
+        assertEquals(0, server.remotePort());
+        assertEquals(SocketError.DESTINATION_ADDRESS_REQUIRED,
+                assertThrows(SocketException.class, () -> server.send(new byte[1], 0, 1)).error());
+        DatagramSocket other = net.a.sockets.openDatagram();
+        other.bind(0, 5012); // not the connected peer's port: delivered only once disconnected
+        other.sendTo(TwoStacks.B, 5010, new byte[] {4}, 0, 1);
+        server.setReceiveTimeout(10_000);
+        UdpDatagram from = new UdpDatagram();
+        assertEquals(1, server.receiveFrom(new byte[4], 0, 4, from));
+        assertEquals(5012, from.sourcePort());
+        other.close();
+        server.close();
+    }
 }

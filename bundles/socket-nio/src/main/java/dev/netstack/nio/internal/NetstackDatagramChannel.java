@@ -22,13 +22,16 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A {@link DatagramChannel} over a stack {@link DatagramSocket}. No multicast and no
- * {@link #socket()} adaptor (it throws {@code UnsupportedOperationException}).
+ * A {@link DatagramChannel} over a stack {@link DatagramSocket}, with a working
+ * {@link #socket()} adaptor ({@link DatagramSocketAdaptor}). No multicast. {@code SO_RCVBUF}
+ * is the byte limit of the stack socket's receive queue.
  */
 public final class NetstackDatagramChannel extends DatagramChannel implements StackChannel {
 
     private static final Set<SocketOption<?>> OPTIONS = Set.of(StandardSocketOptions.SO_REUSEADDR,
-            StandardSocketOptions.SO_BROADCAST);
+            StandardSocketOptions.SO_BROADCAST, StandardSocketOptions.SO_RCVBUF);
+    /** Datagrams the receive queue holds (udp's default), kept when SO_RCVBUF sets the byte limit. */
+    private static final int QUEUE_DATAGRAMS = 256;
 
     private final DatagramSocket socket;
     private final UdpDatagram from = new UdpDatagram();
@@ -42,6 +45,8 @@ public final class NetstackDatagramChannel extends DatagramChannel implements St
     private volatile boolean connected;
     private boolean reuseAddress;
     private boolean broadcast;
+    private int receiveBytes = 212_992; // udp's receive.queue.bytes default
+    private DatagramSocketAdaptor adaptor;
 
     public NetstackDatagramChannel(SelectorProvider provider, Sockets sockets) {
         super(provider);
@@ -79,6 +84,17 @@ public final class NetstackDatagramChannel extends DatagramChannel implements St
         } else if (name == StandardSocketOptions.SO_BROADCAST) {
             broadcast = (Boolean) value;
             socket.setBroadcast(broadcast);
+        } else if (name == StandardSocketOptions.SO_RCVBUF) {
+            int bytes = (Integer) value;
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("buffer size must be positive: " + bytes);
+            }
+            try {
+                socket.setReceiveQueueLimits(QUEUE_DATAGRAMS, bytes);
+            } catch (SocketException e) {
+                throw Nio.translate(e);
+            }
+            receiveBytes = bytes;
         } else {
             throw new UnsupportedOperationException("'" + name + "' not supported");
         }
@@ -94,6 +110,9 @@ public final class NetstackDatagramChannel extends DatagramChannel implements St
         }
         if (name == StandardSocketOptions.SO_BROADCAST) {
             return (T) Boolean.valueOf(broadcast);
+        }
+        if (name == StandardSocketOptions.SO_RCVBUF) {
+            return (T) Integer.valueOf(receiveBytes);
         }
         throw new UnsupportedOperationException("'" + name + "' not supported");
     }
@@ -114,8 +133,35 @@ public final class NetstackDatagramChannel extends DatagramChannel implements St
     }
 
     @Override
-    public java.net.DatagramSocket socket() {
-        throw new UnsupportedOperationException("no DatagramSocket adaptor: use the channel");
+    public synchronized java.net.DatagramSocket socket() {
+        if (adaptor == null) {
+            adaptor = DatagramSocketAdaptor.create(this);
+        }
+        return adaptor;
+    }
+
+    boolean isBound() {
+        return bound;
+    }
+
+    /**
+     * For the adaptor: one datagram into {@code dst}, waiting at most {@code timeoutMs} (0 = no
+     * limit); -1 if the time ran out.
+     */
+    int receiveForAdaptor(byte[] dst, int offset, int max, UdpDatagram meta, int timeoutMs) throws IOException {
+        ensureOpen();
+        implicitBind();
+        socket.setReceiveTimeout(timeoutMs);
+        try {
+            return Math.min(socket.receiveFrom(dst, offset, max, meta), max);
+        } catch (SocketException e) {
+            if (e.error() == dev.netstack.socket.SocketError.TIMED_OUT) {
+                return -1;
+            }
+            throw Nio.translate(e);
+        } finally {
+            socket.setReceiveTimeout(0);
+        }
     }
 
     @Override

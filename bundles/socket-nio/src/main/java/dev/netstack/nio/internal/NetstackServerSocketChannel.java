@@ -18,7 +18,12 @@ import java.nio.channels.spi.SelectorProvider;
 import java.util.Objects;
 import java.util.Set;
 
-/** A {@link ServerSocketChannel} over a listening {@link StreamSocket}: bind is bind + listen. */
+/**
+ * A {@link ServerSocketChannel} over a listening {@link StreamSocket}: bind is bind + listen, so a
+ * taken port fails in {@code bind} with {@code BindException} and port 0 shows its ephemeral port
+ * in {@link #getLocalAddress()} at once. {@code SO_REUSEADDR} is on by default, as for the JDK's
+ * server channels on Linux.
+ */
 public final class NetstackServerSocketChannel extends ServerSocketChannel implements StackChannel {
 
     private static final Set<SocketOption<?>> OPTIONS = Set.of(StandardSocketOptions.SO_REUSEADDR,
@@ -26,7 +31,7 @@ public final class NetstackServerSocketChannel extends ServerSocketChannel imple
 
     private final StreamSocket socket;
     private volatile boolean bound;
-    private boolean reuseAddress;
+    private boolean reuseAddress = true; // as the JDK's server channels on Linux: a restart binds past TIME_WAIT
     private int receiveBytes = 64 * 1024;
     private ServerSocketAdaptor adaptor;
 
@@ -34,6 +39,7 @@ public final class NetstackServerSocketChannel extends ServerSocketChannel imple
         super(provider);
         this.socket = sockets.openStream();
         socket.setBlocking(true);
+        socket.setReuseAddress(true);
     }
 
     @Override

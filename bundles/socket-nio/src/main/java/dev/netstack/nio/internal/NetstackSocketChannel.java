@@ -31,6 +31,7 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
 
     private final StreamSocket socket;
     private volatile boolean bound;
+    private volatile boolean outputShutdown;
     private boolean noDelay;
     private boolean keepAlive;
     private boolean reuseAddress;
@@ -154,6 +155,7 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
         } catch (SocketException e) {
             throw Nio.translate(e);
         }
+        outputShutdown = true;
         return this;
     }
 
@@ -195,14 +197,14 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
     @Override
     public boolean finishConnect() throws IOException {
         ensureOpen();
-        if (socket.isConnected()) {
-            return true;
-        }
         if (!socket.isConnectPending()) {
+            if (socket.isConnected()) {
+                return true;
+            }
             throw new NoConnectionPendingException();
         }
         try {
-            return socket.finishConnect();
+            return socket.finishConnect(); // reports a refused or timed-out connect once
         } catch (SocketException e) {
             close();
             throw Nio.translate(e);
@@ -299,11 +301,19 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
         return total;
     }
 
+    /** Whether {@link #shutdownOutput()} was called (for the Socket adaptor). */
+    boolean isOutputShutdown() {
+        return outputShutdown;
+    }
+
     @Override
     public int write(ByteBuffer src) throws IOException {
         Objects.requireNonNull(src, "src");
         ensureOpen();
         requireConnected();
+        if (outputShutdown) {
+            throw new ClosedChannelException(); // as the JDK's channels: writing after shutdownOutput
+        }
         try {
             return socket.send(src);
         } catch (SocketException e) {
@@ -316,6 +326,9 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
         Objects.checkFromIndexSize(offset, length, srcs.length);
         ensureOpen();
         requireConnected();
+        if (outputShutdown) {
+            throw new ClosedChannelException();
+        }
         long total = 0;
         for (int i = offset; i < offset + length; i++) {
             ByteBuffer b = srcs[i];

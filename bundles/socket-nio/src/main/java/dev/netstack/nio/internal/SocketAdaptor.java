@@ -359,7 +359,7 @@ final class SocketAdaptor extends Socket {
 
     @Override
     public boolean isOutputShutdown() {
-        return false;
+        return channel.isOutputShutdown();
     }
 
     @Override

@@ -240,6 +240,22 @@ class NioChannelsTest {
     }
 
     @Test
+    void serverSocketAdaptorAcceptTimesOutAndBindsAtOnce() throws Exception {
+        ServerSocketChannel server = net.providerB.openServerSocketChannel();
+        java.net.ServerSocket ss = server.socket();
+        ss.bind(new InetSocketAddress("198.18.40.2", 0));
+        assertTrue(ss.getLocalPort() > 0, "ephemeral port known after bind");
+        ss.setSoTimeout(150);
+        assertEquals(150, ss.getSoTimeout());
+        assertThrows(java.net.SocketTimeoutException.class, ss::accept);
+        ServerSocketChannel clash = net.providerB.openServerSocketChannel();
+        assertThrows(java.net.BindException.class, () -> clash.socket().bind(new InetSocketAddress("198.18.40.2", ss.getLocalPort())));
+        clash.close();
+        ss.close();
+        assertTrue(ss.isClosed());
+    }
+
+    @Test
     void datagramReceiveReusesTheSenderAddressOnlyWhileThePeerStaysTheSame() throws Exception {
         DatagramChannel b = net.providerB.openDatagramChannel().bind(new InetSocketAddress("198.18.40.2", 5354));
         DatagramChannel a1 = net.providerA.openDatagramChannel().bind(new InetSocketAddress("198.18.40.1", 6001));

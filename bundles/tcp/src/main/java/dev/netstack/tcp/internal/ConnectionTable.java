@@ -11,6 +11,8 @@ final class ConnectionTable {
     private final Tcb[] slots;
     private final int mask;
     private int size;
+    /** Connections per local port, so a bind finds a port in use without a scan when none uses it. */
+    private final int[] localPortUse = new int[65_536];
 
     ConnectionTable(int maxConnections) {
         int capacity = Integer.highestOneBit(Math.max(16, maxConnections) * 2 - 1) << 1;
@@ -59,6 +61,7 @@ final class ConnectionTable {
         }
         slots[i] = tcb;
         size++;
+        localPortUse[tcb.localPort]++;
         return true;
     }
 
@@ -72,6 +75,7 @@ final class ConnectionTable {
         }
         slots[i] = null;
         size--;
+        localPortUse[tcb.localPort]--;
         // Backward-shift deletion: move later members of the cluster into the hole when their home allows.
         int hole = i;
         int j = (i + 1) & mask;
@@ -87,6 +91,28 @@ final class ConnectionTable {
             }
             j = (j + 1) & mask;
         }
+    }
+
+    /**
+     * Whether a connection (any state, TIME_WAIT included) uses {@code port} as its local port on
+     * an address overlapping {@code address} (equal, or either is 0). Control path: scans the
+     * table only when some connection uses the port.
+     */
+    boolean usesLocal(int address, int port) {
+        if (localPortUse[port] == 0) {
+            return false;
+        }
+        for (Tcb tcb : slots) {
+            if (tcb != null && tcb.localPort == port && (address == 0 || tcb.localAddress == address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether any connection uses {@code port} as its local port. */
+    boolean usesPort(int port) {
+        return localPortUse[port] != 0;
     }
 
     /** Visits every connection (control path and teardown). */

@@ -13,6 +13,8 @@ final class SeqRanges {
     private final int[] lefts;
     private final int[] rights;
     private int count;
+    /** Sum of range lengths, kept as ranges are added and dropped. */
+    private long totalBytes;
 
     SeqRanges(int maxRanges) {
         lefts = new int[maxRanges];
@@ -41,6 +43,7 @@ final class SeqRanges {
 
     void clear() {
         count = 0;
+        totalBytes = 0;
     }
 
     /**
@@ -66,9 +69,11 @@ final class SeqRanges {
             lefts[i] = left;
             rights[i] = right;
             count++;
+            totalBytes += right - left;
             return i;
         }
         // merge [left, right) into range i and any following ranges it reaches
+        totalBytes -= rights[i] - lefts[i];
         if (lt(left, lefts[i])) {
             lefts[i] = left;
         }
@@ -77,11 +82,13 @@ final class SeqRanges {
         }
         int j = i + 1;
         while (j < count && le(lefts[j], rights[i])) {
+            totalBytes -= rights[j] - lefts[j];
             if (lt(rights[i], rights[j])) {
                 rights[i] = rights[j];
             }
             j++;
         }
+        totalBytes += rights[i] - lefts[i];
         int removed = j - i - 1;
         if (removed > 0) {
             System.arraycopy(lefts, j, lefts, i + 1, count - j);
@@ -95,6 +102,7 @@ final class SeqRanges {
     void removeBelow(int seq) {
         int drop = 0;
         while (drop < count && le(rights[drop], seq)) {
+            totalBytes -= rights[drop] - lefts[drop];
             drop++;
         }
         if (drop > 0) {
@@ -103,6 +111,7 @@ final class SeqRanges {
             count -= drop;
         }
         if (count > 0 && lt(lefts[0], seq)) {
+            totalBytes -= seq - lefts[0];
             lefts[0] = seq;
         }
     }
@@ -129,11 +138,59 @@ final class SeqRanges {
 
     /** Sum of range lengths. */
     long totalBytes() {
+        return totalBytes;
+    }
+
+    /** Bytes of the ranges that lie in {@code [from, to)} (0 unless {@code from < to}). */
+    long bytesBetween(int from, int to) {
         long total = 0;
+        if (!lt(from, to)) {
+            return 0;
+        }
         for (int i = 0; i < count; i++) {
-            total += rights[i] - lefts[i];
+            int l = lefts[i];
+            int r = rights[i];
+            if (le(to, l)) {
+                break;
+            }
+            if (lt(from, r)) {
+                total += (lt(to, r) ? to : r) - (lt(l, from) ? from : l);
+            }
         }
         return total;
+    }
+
+    /** Whether any range shares a sequence number with {@code [from, to)}. */
+    boolean overlaps(int from, int to) {
+        for (int i = 0; i < count; i++) {
+            if (le(to, lefts[i])) {
+                return false;
+            }
+            if (lt(from, rights[i])) {
+                return lt(from, to);
+            }
+        }
+        return false;
+    }
+
+    /** The left edge of the first range starting above {@code seq}, or {@code fallback} if none does. */
+    int nextLeftAbove(int seq, int fallback) {
+        for (int i = 0; i < count; i++) {
+            if (lt(seq, lefts[i])) {
+                return lefts[i];
+            }
+        }
+        return fallback;
+    }
+
+    /** The right edge of the highest range ending at or below {@code seq}, or {@code fallback} if none does. */
+    int lastRightAtOrBelow(int seq, int fallback) {
+        for (int i = count - 1; i >= 0; i--) {
+            if (le(rights[i], seq)) {
+                return rights[i];
+            }
+        }
+        return fallback;
     }
 
     /** Bytes in ranges at or above {@code seq}. */

@@ -36,7 +36,7 @@ import java.lang.foreign.MemorySegment;
  */
 final class Tcb implements TcpConnection {
 
-    static final int DUP_THRESH = 3;
+    static final int DUP_THRESH = SackScoreboard.DUP_THRESH;
     /** Segments ACKed at once after the handshake or after idle (quick ACK while the peer slow-starts). */
     static final int QUICK_ACKS = 16;
     /** RFC 7323 §5.5: TS.Recent older than 24 days is invalid for PAWS. */
@@ -113,10 +113,11 @@ final class Tcb implements TcpConnection {
     // ------------------------------------------------------------ congestion and recovery
     CongestionControl cc;
     boolean inRecovery;
+    /** RFC 6675 §2 RecoveryPoint / RFC 6582 "recover", as an exclusive end (HighData + 1 when set). */
     int recover;
     int dupAcks;
-    int highRxt;
-    SeqRanges scoreboard;
+    /** SACK scoreboard with HighRxt and RescueRxt (RFC 6675 §3-4). */
+    SackScoreboard scoreboard;
 
     // ------------------------------------------------------------ ACK policy
     boolean ackNow;
@@ -223,7 +224,7 @@ final class Tcb implements TcpConnection {
         sendBuf = stack.ring(sendBytes);
         rcvBuf = stack.ring(receiveBytes);
         ooo = new SeqRanges(stack.oooMaxRanges);
-        scoreboard = new SeqRanges(stack.oooMaxRanges);
+        scoreboard = new SackScoreboard(stack.oooMaxRanges, 2 * stack.oooMaxRanges);
         int routeMtu = stack.network.mtu(remoteAddress);
         // RFC 6691 / RFC 9293 §3.7.1: MSS = MTU - fixed IP and TCP headers (options not counted).
         rcvMss = Math.max(536, (routeMtu > 0 ? routeMtu : 576) - 40);
@@ -236,7 +237,10 @@ final class Tcb implements TcpConnection {
         rcvShift = shift;
         rcvWindowLimit = Math.min(receiveBytes, Math.max(stack.initialWindowBytes, 4 * rcvMss));
         rtoNs = stack.rtoInitialNs;
-        tsOffset = (int) stack.random.nextLong();
+        // RFC 7323 §5.4 / §7.1: a keyed hash of the 4-tuple, not a fresh random number, so that a
+        // new connection on the 4-tuple of one in TIME_WAIT (ours or the peer's) carries timestamps
+        // above the old one's and passes the peer's PAWS check (RFC 6191).
+        tsOffset = stack.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
         lastReceiveNs = nowNs;
         quickAcks = QUICK_ACKS;
     }
@@ -322,7 +326,7 @@ final class Tcb implements TcpConnection {
     void established(long nowNs) {
         setState(TcpState.ESTABLISHED);
         recover = iss; // RFC 6582 §3.2 step 1: recover starts at the initial send sequence number
-        highRxt = sndUna;
+        scoreboard.endRecovery(sndUna);
         retries = 0;
         if (cc == null) {
             cc = stack.newCongestionControl(ccName, mss, nowNs);
@@ -653,8 +657,11 @@ final class Tcb implements TcpConnection {
                 ackNow = true;
             }
             unackedBytes += length;
-            // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment.
-            if (unackedBytes >= 2 * rcvMss) {
+            // RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2: at least every second full-sized segment. A
+            // full-sized segment carries rcvMss less the timestamp option when timestamps are on
+            // (1448, not 1460): counting against rcvMss alone waited for a third segment, and a
+            // sender that paused after two met our delayed-ACK timer (seen as Linux loss probes).
+            if (unackedBytes >= 2 * (rcvMss - (tsOk ? 12 : 0))) {
                 ackNow = true;
             }
             if (quickAcks > 0) {
@@ -703,14 +710,13 @@ final class Tcb implements TcpConnection {
         int ack = s.ack;
         long window = (long) s.window << sndShift;
         boolean newData = lt(sndUna, ack);
+        long newlySacked = 0;
         if (sackOk && s.options.sackBlocks > 0) {
+            // RFC 6675 §5: every ACK with SACK information updates the scoreboard (§4 Update()),
+            // between the new HighACK and HighData (RFC 2018 §4: blocks beyond are ignored)
+            int una = newData ? ack : sndUna;
             for (int i = 0; i < s.options.sackBlocks; i++) {
-                int left = s.options.sackEdges[2 * i];
-                int right = s.options.sackEdges[2 * i + 1];
-                // RFC 2018 §4 / RFC 6675: ignore blocks outside what is in flight (and D-SACKs below una)
-                if (lt(sndUna, right) && le(right, sndMax) && lt(left, right)) {
-                    scoreboard.add(lt(left, sndUna) ? sndUna : left, right);
-                }
+                newlySacked += scoreboard.update(una, sndMax, s.options.sackEdges[2 * i], s.options.sackEdges[2 * i + 1]);
             }
         }
         boolean windowChanged = window != sndWnd;
@@ -724,10 +730,26 @@ final class Tcb implements TcpConnection {
         if (newData) {
             long flight = flightBytes();
             long acked = ackReceived(ack, nowNs);
-            onNewAck(acked, flight, nowNs);
-        } else if (ack == sndUna && s.dataLength == 0 && (s.flags & (TcpHeader.SYN | TcpHeader.FIN)) == 0
-                && sndMax != sndUna && (!windowChanged || s.options.sackBlocks > 0)) {
-            onDuplicateAck(nowNs); // RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT", RFC 6675 §2 with SACK
+            onNewAck(acked, flight, nowNs); // RFC 6675 §5: a cumulative ACK resets DupAcks
+        }
+        // RFC 5681 §2 "DUPLICATE ACKNOWLEDGMENT"
+        boolean duplicate = !newData && ack == sndUna && s.dataLength == 0
+                && (s.flags & (TcpHeader.SYN | TcpHeader.FIN)) == 0 && sndMax != sndUna && !windowChanged;
+        if (sackOk) {
+            // RFC 6675 §2: with SACK, an ACK is a duplicate when it SACKs octets not SACKed before,
+            // whether or not it also moves SND.UNA; a peer that sends no SACK blocks is counted as
+            // RFC 5681 says.
+            if (newlySacked > 0 || (duplicate && s.options.sackBlocks == 0)) {
+                onDuplicateAck(nowNs);
+            }
+            if (inRecovery && newlySacked > 0) {
+                int lost = scoreboard.detectLostRetransmissions(sndUna);
+                if (lost > 0) {
+                    stack.counters.add(TcpCounter.LOST_RETRANSMITS, lost);
+                }
+            }
+        } else if (duplicate) {
+            onDuplicateAck(nowNs);
         }
         if (sndWnd > 0 && persisting) {
             persisting = false;
@@ -759,10 +781,7 @@ final class Tcb implements TcpConnection {
             rttSample(nowNs - rttStartNs);
         }
         retries = 0;
-        scoreboard.removeBelow(ack);
-        if (lt(highRxt, ack)) {
-            highRxt = ack;
-        }
+        scoreboard.acknowledged(ack);
         // RFC 6298 §5.2-5.3: all acknowledged: stop the timer; else restart it.
         if (sndUna == sndMax) {
             stack.timers.cancel(retransmitTimer);
@@ -808,8 +827,10 @@ final class Tcb implements TcpConnection {
         lastRttNs = -1;
         if (inRecovery) {
             if (le(recover, sndUna)) {
-                // RFC 6582 §3.2 step 3: full acknowledgment ends recovery
+                // RFC 6582 §3.2 step 3, RFC 6675 §5 (A): an ACK covering RecoveryPoint ends recovery;
+                // the SACK information above it is kept
                 inRecovery = false;
+                scoreboard.endRecovery(sndUna);
                 cc.onExitRecovery(flightBytes(), nowNs);
             } else {
                 // RFC 6582 §3.2 step 3: partial acknowledgment: retransmit the first unacknowledged segment
@@ -822,22 +843,42 @@ final class Tcb implements TcpConnection {
         }
     }
 
+    /**
+     * RFC 6675 §5 for a duplicate ACK outside recovery (with SACK), RFC 5681 §3.2 and RFC 6582 §3.2
+     * without. Inside recovery only NewReno uses the count (pipe, {@link #pipe()}).
+     */
     private void onDuplicateAck(long nowNs) {
         dupAcks++;
         if (inRecovery) {
-            return; // output() sends what pipe allows
+            return; // RFC 6675 §5 (B)-(C): output() sends what pipe allows
         }
-        boolean lost = dupAcks >= DUP_THRESH
-                || (sackOk && scoreboard.bytesAbove(sndUna) >= (long) (DUP_THRESH - 1) * mss + 1);
-        // RFC 6582 §3.2 step 2: not again for losses of the same window (SND.UNA - 1 must exceed recover)
-        if (lost && lt(recover, sndUna)) {
-            inRecovery = true;
-            recover = sndMax;
-            highRxt = sndUna;
-            cc.onEnterRecovery(flightBytes(), nowNs);
-            stack.counters.increment(sackOk ? TcpCounter.SACK_RECOVERIES : TcpCounter.FAST_RETRANSMITS);
+        // RFC 6675 §5 steps (1) DupAcks >= DupThresh and (2) IsLost(HighACK + 1)
+        boolean lost = dupAcks >= DUP_THRESH || (sackOk && scoreboard.isLost(sndUna, sndUna, mss));
+        // RFC 6582 §3.2 step 2, RFC 6675 §5.1: not before HighACK reaches the RecoveryPoint of an
+        // earlier recovery or timeout (the ACK must cover HighData as it was then)
+        if (!lost || lt(sndUna, recover)) {
+            return; // RFC 6675 §5 step (3): limited transmit, by pipe in output()
+        }
+        // RFC 6675 §5 step (4)
+        inRecovery = true;
+        recover = sndMax; // (4.1) RecoveryPoint = HighData
+        cc.onEnterRecovery(flightBytes(), nowNs); // (4.2) ssthresh = cwnd = FlightSize / 2 (by the algorithm)
+        if (!sackOk) {
+            stack.counters.increment(TcpCounter.FAST_RETRANSMITS);
             retransmitFirst(nowNs);
+            return;
         }
+        stack.counters.increment(TcpCounter.SACK_RECOVERIES);
+        // (4.3) retransmit the segment at HighACK + 1; HighRxt and RescueRxt to its end
+        scoreboard.endRecovery(sndUna);
+        if (scoreboard.result(sndUna, sndMax, mss, SackScoreboard.RULE_LOST)) {
+            sendRecovery(scoreboard.start, scoreboard.end, nowNs);
+            scoreboard.highRxt = max(scoreboard.highRxt, scoreboard.end);
+            scoreboard.rescueRxt = scoreboard.highRxt;
+            scoreboard.logRetransmission(scoreboard.start, scoreboard.end, sndMax);
+        }
+        stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
+        // (4.4)-(4.5): SetPipe and step (C) run in output()
     }
 
     /** Retransmits the segment at SND.UNA (fast retransmit, NewReno partial ACK). */
@@ -850,53 +891,76 @@ final class Tcb implements TcpConnection {
             return;
         }
         sendData(sndUna, length, nowNs, true);
-        if (lt(highRxt, sndUna + length)) {
-            highRxt = sndUna + length;
-        }
         stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
+    }
+
+    /** Retransmits {@code [from, to)} in SACK recovery; {@code to} may include the FIN's octet. */
+    private void sendRecovery(int from, int to, long nowNs) {
+        int dataEnd = dataEnd();
+        int length = Math.max(0, (lt(dataEnd, to) ? dataEnd : to) - from);
+        sendData(from, length, nowNs, true);
+        stack.counters.increment(TcpCounter.SACK_RETRANSMITS);
+    }
+
+    /**
+     * RFC 6675 §5 step (C) once: NextSeg() (§4) and send its segment. Returns whether one went out.
+     * The lost-retransmission extension ({@link SackScoreboard}) comes before rule (1): those
+     * octets are the oldest holes.
+     */
+    private boolean sendNextSegment(long nowNs) {
+        SackScoreboard board = scoreboard;
+        if (board.nextLostRetransmit(sndUna, sndMax, mss) || board.nextLost(sndUna, sndMax, mss)) {
+            // rule (1); (C.2) HighRxt to the end of the retransmission (it only grows)
+            int from = board.start;
+            int to = board.end;
+            sendRecovery(from, to, nowNs);
+            if (board.rule == SackScoreboard.RULE_LOST_RETRANSMIT) {
+                board.lostRetransmits.removeBelow(to);
+            }
+            board.highRxt = max(board.highRxt, to);
+            board.logRetransmission(from, to, sndMax);
+            return true;
+        }
+        // rule (2): one segment of new data if there is some and the peer's window allows ((C.3) in sendData)
+        if (sendNew(nowNs, Long.MAX_VALUE, true)) {
+            return true;
+        }
+        if (board.nextUnsacked(sndUna, sndMax, mss)) {
+            // rule (3): an unSACKed octet above HighRxt below the highest SACKed one, not yet lost
+            int from = board.start;
+            int to = board.end;
+            sendRecovery(from, to, nowNs);
+            board.highRxt = max(board.highRxt, to);
+            board.logRetransmission(from, to, sndMax);
+            return true;
+        }
+        if (board.nextRescue(sndUna, sndMax, mss)) {
+            // rule (4): the rescue retransmission, once per recovery; HighRxt stays
+            sendRecovery(board.start, board.end, nowNs);
+            board.rescued(recover);
+            stack.counters.increment(TcpCounter.RESCUE_RETRANSMITS);
+            return true;
+        }
+        return false; // rule (5)
     }
 
     // =================================================================== output
 
     /**
-     * RFC 6675 §4 pipe: bytes believed in the network. Without SACK: FlightSize less one segment
-     * per duplicate ACK in recovery (the NewReno inflation of RFC 6582 expressed as pipe).
+     * Octets believed in the network. In SACK recovery RFC 6675 §4 SetPipe(); outside it the
+     * unSACKed octets below SND.NXT (RFC 6675 §5 step (3.2) with HighRxt = HighACK, where no octet
+     * is lost yet; after a timeout, what has been sent again). Without SACK: FlightSize, in
+     * recovery less one segment per duplicate ACK (the NewReno inflation of RFC 6582 as pipe).
      */
     long pipe() {
-        long outstanding = flightBytes();
-        if (!inRecovery) {
-            return outstanding;
-        }
         if (!sackOk) {
-            return Math.max(0, outstanding - (long) dupAcks * mss);
+            long outstanding = inRecovery ? flightBytes() : (long) (sndNxt - sndUna);
+            return inRecovery ? Math.max(0, outstanding - (long) dupAcks * mss) : outstanding;
         }
-        long sacked = scoreboard.totalBytes();
-        int lostLimit = lostLimit();
-        long lostNotRetransmitted = 0;
-        int from = max(highRxt, sndUna);
-        if (lt(from, lostLimit)) {
-            lostNotRetransmitted = holeBytes(from, lostLimit);
+        if (inRecovery) {
+            return scoreboard.pipe(sndUna, sndMax, mss);
         }
-        return Math.max(0, outstanding - sacked - lostNotRetransmitted);
-    }
-
-    /** Bytes in [a, b) that are not SACKed. */
-    private long holeBytes(int a, int b) {
-        return (long) (b - a) - (scoreboard.bytesAbove(a) - scoreboard.bytesAbove(b));
-    }
-
-    /** RFC 6675 §4 IsLost: sequence numbers below this have DupThresh segments' worth SACKed above. */
-    private int lostLimit() {
-        long needed = (long) (DUP_THRESH - 1) * mss + 1;
-        long above = 0;
-        for (int i = scoreboard.count() - 1; i >= 0; i--) {
-            long length = scoreboard.right(i) - scoreboard.left(i);
-            if (above + length >= needed) {
-                return scoreboard.right(i) - (int) (needed - above);
-            }
-            above += length;
-        }
-        return sndUna;
+        return scoreboard.unsacked(sndUna, sndNxt);
     }
 
     /** Sends what the windows, Nagle and SWS avoidance allow, then a pure ACK if one is owed. */
@@ -915,44 +979,14 @@ final class Tcb implements TcpConnection {
             long cwnd = cc.cwndBytes();
             while (sent < 64) {
                 if (inRecovery && sackOk) {
-                    // RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, NextSeg
-                    if (cwnd - pipe() < mss) {
-                        break;
-                    }
-                    int lostLimit = lostLimit();
-                    int from = max(highRxt, sndUna);
-                    from = scoreboard.coveredFrom(from);
-                    if (lt(from, lostLimit)) {
-                        // rule (1): the first lost, unSACKed byte not yet retransmitted
-                        int end = from + mss;
-                        for (int i = 0; i < scoreboard.count(); i++) {
-                            if (lt(from, scoreboard.left(i))) {
-                                if (lt(scoreboard.left(i), end)) {
-                                    end = scoreboard.left(i);
-                                }
-                                break;
-                            }
-                        }
-                        if (lt(lostLimit, end) && lt(from, lostLimit)) {
-                            end = max(end, from + 1);
-                        }
-                        int length = Math.min(end - from, dataEnd() - from);
-                        if (length > 0) {
-                            sendData(from, length, nowNs, true);
-                            highRxt = from + length;
-                            sent++;
-                            continue;
-                        }
-                    }
-                    // rule (2): new data
-                    if (!sendNew(nowNs, Long.MAX_VALUE, true)) {
+                    // RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, send what NextSeg() names
+                    if (cwnd - pipe() < mss || !sendNextSegment(nowNs)) {
                         break;
                     }
                     sent++;
                     continue;
                 }
-                long limit = inRecovery ? cwnd - pipe() : cwnd - (sndNxt - sndUna);
-                if (!sendNew(nowNs, limit, false)) {
+                if (!sendNew(nowNs, cwnd - pipe(), false)) {
                     break;
                 }
                 sent++;
@@ -974,9 +1008,19 @@ final class Tcb implements TcpConnection {
             return false;
         }
         int dataEnd = dataEnd();
+        if (sackOk && lt(sndNxt, sndMax)) {
+            // RFC 6675 §5.1: after a timeout, fill in only what the SACKs since then report missing
+            int skipTo = scoreboard.firstUnsacked(sndNxt);
+            if (skipTo != sndNxt) {
+                sndNxt = lt(sndMax, skipTo) ? sndMax : skipTo;
+            }
+        }
         int unsent = lt(sndNxt, dataEnd) ? dataEnd - sndNxt : 0;
         long windowRoom = (long) (sndUna - sndNxt) + sndWnd;
         boolean retransmission = lt(sndNxt, sndMax);
+        if (retransmission && sackOk) {
+            unsent = Math.min(unsent, scoreboard.sacked.nextLeftAbove(sndNxt, sndNxt + unsent) - sndNxt);
+        }
         if (unsent == 0) {
             if (finQueued && sndNxt == dataEnd) {
                 sendData(sndNxt, 0, nowNs, retransmission); // FIN alone
@@ -988,7 +1032,13 @@ final class Tcb implements TcpConnection {
         if (oneSegment) {
             room = Math.min(windowRoom, mss);
         }
-        int length = (int) Math.max(0, Math.min(Math.min(room, mss), unsent));
+        // With segmentation offload one segment may carry several MSS (TcpStack.maxSendBytes);
+        // cut to whole MSS unless it takes all that is queued, so no short segment lands mid-stream.
+        int maxLength = oneSegment ? mss : stack.maxSendBytes(this);
+        int length = (int) Math.max(0, Math.min(Math.min(room, maxLength), unsent));
+        if (length > mss && length < unsent) {
+            length -= length % mss;
+        }
         if (length == 0) {
             if (sndWnd == 0 || windowRoom <= 0) {
                 armPersist(nowNs);
@@ -1035,11 +1085,16 @@ final class Tcb implements TcpConnection {
         if (length > 0 && seq + length == dataEnd()) {
             flags |= TcpHeader.PSH;
         }
-        if (!emitData(seq, length, flags, nowNs)) {
+        int sent = emitData(seq, length, flags, nowNs);
+        if (sent < 0) {
             if (!retransmitTimer.isScheduled()) {
                 stack.timers.schedule(retransmitTimer, nowNs + backedOffRto());
             }
             return;
+        }
+        if (sent < length) {
+            length = sent; // the segment carried less (no large buffer free): the rest, and the FIN, later
+            fin = false;
         }
         lastSendNs = nowNs;
         int end = seq + length + (fin ? 1 : 0);
@@ -1074,7 +1129,7 @@ final class Tcb implements TcpConnection {
         emit(sndMax, 0, TcpHeader.ACK, nowNs);
     }
 
-    private boolean emitData(int seq, int length, int flags, long nowNs) {
+    private int emitData(int seq, int length, int flags, long nowNs) {
         return stack.emit(this, seq, length, flags, nowNs);
     }
 
@@ -1163,11 +1218,13 @@ final class Tcb implements TcpConnection {
         }
         // RFC 5681 §3.1 eq. 4 via the algorithm; RFC 6582 §3.2 step 4 / RFC 6675 §5.1: leave recovery
         cc.onRetransmissionTimeout(flightBytes(), nowNs);
+        // RFC 6675 §5.1: RecoveryPoint = HighData; no new recovery before HighACK reaches it
         inRecovery = false;
         recover = sndMax;
         dupAcks = 0;
-        scoreboard.clear(); // RFC 2018 §8: the receiver may have reneged
-        highRxt = sndUna;
+        // RFC 6675 §5.1 keeps RFC 2018 §8: the receiver may have reneged, so SACK information is
+        // expunged; what is SACKed from now on is skipped when going back (sendNew)
+        scoreboard.reset(sndUna);
         rttTiming = false;
         sndNxt = sndUna; // go back: everything from SND.UNA is sent again as the window allows
         int length = Math.min(mss, Math.max(0, dataEnd() - sndUna));

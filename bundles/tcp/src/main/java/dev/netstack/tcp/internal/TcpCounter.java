@@ -44,5 +44,11 @@ enum TcpCounter {
     DELAYED_ACKS,
     TIME_WAIT_REUSED,
     PMTU_UPDATES,
-    ICMP_ABORTS
+    ICMP_ABORTS,
+    /** Segments retransmitted by SACK recovery (RFC 6675 NextSeg rules 1, 3, 4 and lost retransmissions). */
+    SACK_RETRANSMITS,
+    /** Retransmissions found lost without a timeout (SackScoreboard). */
+    LOST_RETRANSMITS,
+    /** RFC 6675 NextSeg rule 4 rescue retransmissions. */
+    RESCUE_RETRANSMITS
 }

@@ -2,6 +2,7 @@ package dev.netstack.tcp.internal;
 
 import dev.netstack.ip.NetworkLayer;
 import dev.netstack.ip.ProtocolHandler;
+import dev.netstack.ip.wire.InternetChecksum;
 import dev.netstack.ip.wire.Ipv4Header;
 import dev.netstack.nic.Disposition;
 import dev.netstack.nic.PacketBuffer;
@@ -19,6 +20,7 @@ import dev.netstack.tcp.TcpLayer;
 import dev.netstack.tcp.TcpListener;
 import dev.netstack.tcp.TcpListenerHandler;
 import dev.netstack.tcp.TcpOptions;
+import dev.netstack.tcp.TcpPortReservation;
 import dev.netstack.tcp.TcpState;
 import dev.netstack.tcp.wire.TcpHeader;
 import dev.netstack.tcp.wire.TcpOptionsView;
@@ -100,6 +102,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     private final SipHash cookieHash;
     private final ConnectionTable table;
     private final Listener[] listeners = new Listener[65_536];
+    /** Ports held by {@link #reserve} (bind before listen/connect), chained per port. */
+    private final PortReservation[] reservations = new PortReservation[65_536];
     private final Ipv4Header ip = new Ipv4Header();
     private final TcpHeader in = new TcpHeader();
     private final TcpHeader out = new TcpHeader();
@@ -303,6 +307,17 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         long f = isnHash.hash(((long) localAddress << 32) | (remoteAddress & 0xFFFF_FFFFL),
                 ((long) localPort << 16) | remotePort, 0);
         return (int) (nowNs / 4000) + (int) f;
+    }
+
+    /**
+     * The timestamp clock offset of a connection (RFC 7323 §5.4, §7.1): the same keyed function of
+     * the 4-tuple as the ISN but with the third word set, so it reveals nothing about the ISN and
+     * stays the same for every incarnation of the 4-tuple (timestamps of a new connection continue
+     * the old one's clock, as PAWS across TIME_WAIT needs).
+     */
+    int timestampOffset(int localAddress, int localPort, int remoteAddress, int remotePort) {
+        return (int) isnHash.hash(((long) localAddress << 32) | (remoteAddress & 0xFFFF_FFFFL),
+                ((long) localPort << 16) | remotePort, 1);
     }
 
     private int cookieHash(int local, int localPort, int remote, int remotePort, int irs, long counter) {
@@ -851,7 +866,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             int start = random.nextInt(span);
             for (int i = 0; i < span; i++) {
                 int candidate = EPHEMERAL_FIRST + (start + i) % span;
-                if (listeners[candidate] == null && table.find(local, candidate, remoteAddress, remotePort) == null) {
+                if (listeners[candidate] == null && reservations[candidate] == null
+                        && table.find(local, candidate, remoteAddress, remotePort) == null) {
                     port = candidate;
                     break;
                 }
@@ -874,6 +890,82 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         counters.increment(TcpCounter.ACTIVE_OPENS);
         tcb.openActive(now);
         return tcb;
+    }
+
+    @Override
+    public TcpPortReservation reserve(int localAddress, int localPort, boolean reuseAddress) {
+        if (stopped) {
+            throw new TcpException(TcpError.PROTOCOL_STOPPED);
+        }
+        if (localPort < 0 || localPort > 65_535) {
+            throw new TcpException(TcpError.INVALID_ARGUMENT, "port " + localPort);
+        }
+        if (localAddress != 0 && network.sourceAddressFor(localAddress) != localAddress) {
+            throw new TcpException(TcpError.ADDRESS_NOT_AVAILABLE,
+                    dev.netstack.ip.wire.Ipv4Address.format(localAddress) + " is not an address of this host");
+        }
+        int port = localPort;
+        if (port == 0) {
+            // RFC 6056 §3.3.1: a random start in the range, then the next port nobody uses.
+            int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+            int start = random.nextInt(span);
+            for (int i = 0; i < span; i++) {
+                int candidate = EPHEMERAL_FIRST + (start + i) % span;
+                if (listeners[candidate] == null && reservations[candidate] == null && !table.usesPort(candidate)) {
+                    port = candidate;
+                    break;
+                }
+            }
+            if (port == 0) {
+                throw new TcpException(TcpError.ADDRESS_NOT_AVAILABLE, "no ephemeral port is free");
+            }
+        } else {
+            String conflict = reservationConflict(localAddress, port, reuseAddress);
+            if (conflict != null) {
+                throw new TcpException(TcpError.ADDRESS_IN_USE, "port " + port + " " + conflict);
+            }
+        }
+        PortReservation r = new PortReservation(this, localAddress, port, reuseAddress);
+        r.next = reservations[port];
+        reservations[port] = r;
+        return r;
+    }
+
+    /** What stands in the way of reserving {@code address:port}, or null (rules: {@link TcpLayer#reserve}). */
+    private String reservationConflict(int address, int port, boolean reuse) {
+        for (Listener l = listeners[port]; l != null; l = l.next) {
+            if (overlap(l.localAddress, address)) {
+                return "has a listener";
+            }
+        }
+        for (PortReservation r = reservations[port]; r != null; r = r.next) {
+            if (overlap(r.localAddress, address) && !(reuse && r.reuseAddress)) {
+                return "is bound by another socket";
+            }
+        }
+        if (!reuse && table.usesLocal(address, port)) {
+            return "is used by a connection (TIME_WAIT included; set reuse address to bind anyway)";
+        }
+        return null;
+    }
+
+    private static boolean overlap(int a, int b) {
+        return a == b || a == 0 || b == 0;
+    }
+
+    void release(PortReservation reservation) {
+        PortReservation previous = null;
+        for (PortReservation r = reservations[reservation.localPort]; r != null; r = r.next) {
+            if (r == reservation) {
+                if (previous == null) {
+                    reservations[r.localPort] = r.next;
+                } else {
+                    previous.next = r.next;
+                }
+                return;
+            }
+            previous = r;
+        }
     }
 
     @Override
@@ -911,13 +1003,26 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
 
     /**
      * Builds and sends one segment of {@code tcb}: header, options, data copied from the send ring
-     * at {@code seq}. Returns false if no buffer was free.
+     * at {@code seq}. Returns the data bytes sent, fewer than {@code length} (and then without FIN)
+     * if the buffer could not hold them all, or -1 if no buffer was free.
      */
-    boolean emit(Tcb tcb, int seq, int length, int flags, long nowNs) {
-        PacketBuffer buffer = network.allocate(tcb.remoteAddress);
+    int emit(Tcb tcb, int seq, int length, int flags, long nowNs) {
+        // Segmentation offload: data beyond one MSS goes out as one large segment in a large buffer,
+        // flagged for the device to cut into MSS-sized segments (see maxSendBytes). Without such a
+        // buffer the segment shrinks to one MSS, and so it does below if the buffer is too small.
+        boolean segmented = length > tcb.mss && (flags & TcpHeader.SYN) == 0;
+        PacketBuffer buffer = segmented ? network.allocateSegmented(tcb.remoteAddress) : null;
+        if (buffer == null) {
+            segmented = false;
+            buffer = network.allocate(tcb.remoteAddress);
+        }
         if (buffer == null) {
             counters.increment(TcpCounter.DROP_NO_BUFFER);
-            return false;
+            return -1;
+        }
+        if (!segmented && length > tcb.mss) {
+            length = tcb.mss;
+            flags &= ~(TcpHeader.FIN | TcpHeader.PSH); // the rest of the data, and the FIN, follow later
         }
         boolean syn = (flags & TcpHeader.SYN) != 0;
         if (tcb.state != TcpState.SYN_SENT || !syn) {
@@ -942,6 +1047,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         int headerLength = TcpHeader.MIN_LENGTH + optionBytes;
         if (buffer.tailroom() < headerLength + length) {
             length = Math.max(0, buffer.tailroom() - headerLength);
+            flags &= ~(TcpHeader.FIN | TcpHeader.PSH);
         }
         int at = buffer.append(headerLength + length);
         MemorySegment bytes = buffer.segment();
@@ -974,7 +1080,16 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         if (length > 0) {
             tcb.sendBuf.copyOut(seq - tcb.sndBase, bytes, at + headerLength, length);
         }
-        h.fillChecksum(tcb.localAddress, tcb.remoteAddress, headerLength + length);
+        if (segmented) {
+            // RFC 9293 §3.1: the pseudo-header sum over the whole segment's length, not complemented,
+            // is what the device expects in the field (virtio §5.1.6.2 NEEDS_CSUM, Linux's
+            // CHECKSUM_PARTIAL); it sums every segment it cuts from the TCP header on and completes it.
+            h.checksum(InternetChecksum.fold(
+                    InternetChecksum.pseudoHeaderSum(tcb.localAddress, tcb.remoteAddress, 6, headerLength + length)));
+            buffer.setSegmented(tcb.mss);
+        } else {
+            h.fillChecksum(tcb.localAddress, tcb.remoteAddress, headerLength + length);
+        }
         buffer.setTransportOffset(at);
         counters.increment(TcpCounter.OUT_SEGS);
         if ((flags & TcpHeader.ACK) != 0) {
@@ -982,7 +1097,23 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         }
         network.send(tcb.localAddress, tcb.remoteAddress, Ipv4Header.PROTOCOL_TCP, NetworkLayer.FLAG_DONT_FRAGMENT,
                 buffer, nowNs);
-        return true;
+        return length;
+    }
+
+    /**
+     * Data bytes one segment of {@code tcb} may carry: its MSS; or, when the route's device
+     * segments (TSO, {@link NetworkLayer#maxSegmentedBytes}), as many whole MSS as fit the
+     * device's limit: the stack then sends one large segment where it would send many, and the
+     * device puts MSS-sized segments on the wire (each within the path MTU, as RFC 9293 §3.7.1 asks).
+     */
+    int maxSendBytes(Tcb tcb) {
+        int limit = network.maxSegmentedBytes(tcb.remoteAddress);
+        int mss = tcb.mss;
+        if (limit <= 0) {
+            return mss;
+        }
+        int payload = limit - TcpHeader.MIN_LENGTH - (tcb.tsOk ? 12 : 0);
+        return Math.max(mss, payload - payload % mss);
     }
 
     /** RFC 2018 §4: the block holding the most recent segment first, then the others. */

@@ -21,6 +21,7 @@ import dev.netstack.tcp.TcpState;
 import dev.netstack.tcp.internal.TcpScript.Events;
 import dev.netstack.tcp.internal.TcpScript.Seg;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -261,6 +262,68 @@ class TcbTest {
             assertEquals(2, t.counter(TcpCounter.RETRANS_SEGS));
             t.inject(A, PEER_ISS + 1, p.iss + 1001);
             t.expectNothingFor(5000);
+        }
+    }
+
+    @Test
+    void withSegmentationOffloadSendsWholeMssMultiplesInOneSegmentForTheDeviceToCut() {
+        // RFC 9293 §3.7.1: segments on the wire stay within the MSS; the device cuts what the stack
+        // sends as one (TSO): here the initial window (RFC 5681 §3.1, 10 MSS of 1460) goes as one.
+        try (TcpScript t = new TcpScript()) {
+            t.network.segmentLimit = 65_515;
+            Passive p = passive(t);
+            byte[] data = TcpScript.pattern(40_000, 3);
+            assertEquals(data.length, TcpScript.send(p.connection, data));
+            Seg first = t.expect(A, p.iss + 1, PEER_ISS + 1);
+            assertTrue(first.data().length > 1460, "more than one MSS in one segment: " + first);
+            assertEquals(0, first.data().length % 1460, "whole MSS, no short segment mid-stream");
+            assertEquals(List.of(1460), t.network.segmentSizes);
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            got.writeBytes(first.data());
+            int acked = p.iss + 1 + first.data().length;
+            t.inject(A, PEER_ISS + 1, acked);
+            while (got.size() < data.length) {
+                Seg next = t.next();
+                assertTrue((next.flags() & A) != 0, next::toString);
+                assertEquals(p.iss + 1 + got.size(), next.seq());
+                got.writeBytes(next.data());
+                t.inject(A, PEER_ISS + 1, next.seq() + next.data().length);
+            }
+            assertArrayEquals(data, got.toByteArray());
+            assertTrue(t.network.segmentSizes.size() < data.length / 1460, "fewer sends than MSS-sized segments");
+            assertEquals(0, t.counter(TcpCounter.RETRANS_SEGS));
+        }
+    }
+
+    @Test
+    void withoutSegmentationOffloadNoSegmentExceedsTheMss() {
+        try (TcpScript t = new TcpScript()) {
+            Passive p = passive(t);
+            TcpScript.send(p.connection, TcpScript.pattern(20_000, 4));
+            Seg first = t.expect(A, p.iss + 1, PEER_ISS + 1);
+            assertEquals(1460, first.data().length);
+            assertTrue(t.network.segmentSizes.isEmpty());
+        }
+    }
+
+    @Test
+    void acksEverySecondFullSizedSegmentWhenTimestampsShortenIt() {
+        // RFC 1122 §4.2.3.2 / RFC 9293 §3.8.6.3: an ACK at least every second full-sized segment;
+        // with timestamps (RFC 7323) a full-sized segment carries 1460 - 12 = 1448 bytes.
+        try (TcpScript t = new TcpScript()) {
+            Passive p = new Passive(t, true, TcpOptions.defaults());
+            int seq = PEER_ISS + 1;
+            for (int i = 0; i < Tcb.QUICK_ACKS; i++) { // the quick ACKs of a new connection
+                t.segment(A, seq, p.iss + 1).data(1448).ts(++t.peerTsVal, 0).send();
+                seq += 1448;
+                t.expect(A);
+            }
+            t.segment(A, seq, p.iss + 1).data(1448).ts(++t.peerTsVal, 0).send();
+            seq += 1448;
+            t.expectNothing(); // one segment: the ACK may wait (delayed ACK)
+            t.segment(A, seq, p.iss + 1).data(1448).ts(++t.peerTsVal, 0).send();
+            seq += 1448;
+            assertEquals(seq, t.expect(A).ack(), "the second full-sized segment is acknowledged at once");
         }
     }
 

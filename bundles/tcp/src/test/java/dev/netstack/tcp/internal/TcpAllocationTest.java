@@ -29,9 +29,19 @@ class TcpAllocationTest {
     }
 
     static Hosts hosts(long seed) {
+        return hosts(seed, 0);
+    }
+
+    /** Two hosts; host a's device drops {@code drop} of the frames each way (seeded). */
+    static Hosts hosts(long seed, double drop) {
         Simulation sim = new Simulation(seed);
         MemoryLink link = MemoryLink.builder().capacity(1024).buffers(2048).build();
-        SimHost a = new SimHost(sim.addLoop(0), link.a(), "198.18.0.1/24", 1, Map.of());
+        dev.netstack.nic.NetDevice deviceA = link.a();
+        if (drop > 0) {
+            deviceA = new dev.netstack.nic.FaultInjectingDevice(link.a(),
+                    dev.netstack.nic.FaultPlan.seeded(seed).withDrop(drop), sim.clock()::nanoTime);
+        }
+        SimHost a = new SimHost(sim.addLoop(0), deviceA, "198.18.0.1/24", 1, Map.of());
         SimHost b = new SimHost(sim.addLoop(1), link.b(), "198.18.0.2/24", 2, Map.of());
         return new Hosts(sim, a, b);
     }
@@ -70,6 +80,21 @@ class TcpAllocationTest {
         Transfer client = new Transfer(Long.MAX_VALUE, 0, 1, 2);
         h.a().tcp.connect(Ipv4Address.parse("198.18.0.2"), 5001, 0, 0, TcpOptions.defaults(), client);
         double perSegment = measure(h, "bulk", 60_000);
+        assertEquals(0, server.mismatches);
+        assertTrue(perSegment < 1.0, perSegment + " bytes per segment");
+    }
+
+    @Test
+    void sackRecoveryAllocatesNothingPerSegment() {
+        // RFC 6675 recovery (scoreboard, NextSeg, lost-retransmission log) on the data path, 5 % loss
+        Hosts h = hosts(13, 0.05);
+        Transfer server = new Transfer(0, Long.MAX_VALUE, 2, 1);
+        h.b().tcp.listen(0, 5001, TcpOptions.defaults(), c -> server);
+        Transfer client = new Transfer(Long.MAX_VALUE, 0, 1, 2);
+        h.a().tcp.connect(Ipv4Address.parse("198.18.0.2"), 5001, 0, 0, TcpOptions.defaults(), client);
+        long recoveriesBefore = h.a().tcp.counters().get(TcpCounter.SACK_RETRANSMITS);
+        double perSegment = measure(h, "bulk at 5 % loss", 200_000);
+        assertTrue(h.a().tcp.counters().get(TcpCounter.SACK_RETRANSMITS) > recoveriesBefore, "no SACK recovery");
         assertEquals(0, server.mismatches);
         assertTrue(perSegment < 1.0, perSegment + " bytes per segment");
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.netstack.ip.NetworkLayer;
+import dev.netstack.ip.wire.InternetChecksum;
 import dev.netstack.ip.Route;
 import dev.netstack.ip.wire.Ipv4Address;
 import dev.netstack.ip.wire.Ipv4Header;
@@ -373,6 +374,12 @@ final class TcpScript implements AutoCloseable {
 
     final class FakeNetwork implements NetworkLayer {
         final Map<Integer, Integer> mtus = new HashMap<>();
+        /** As {@link #maxSegmentedBytes}: 0 = a route without segmentation offload (the default). */
+        int segmentLimit;
+        /** Per segmented send: the payload bytes per segment the device was asked to cut. */
+        final List<Integer> segmentSizes = new ArrayList<>();
+        final PacketPool largePool = PacketPool.create("script-large", PacketMemory.offHeap(arena, 8L * 66_048), 8,
+                66_048, 128);
 
         @Override
         public int headroom() {
@@ -388,6 +395,14 @@ final class TcpScript implements AutoCloseable {
                 int length = payload.length();
                 TcpHeader h = new TcpHeader().wrap(bytes, at);
                 assertEquals(TcpHeader.OK, h.checkLength(length));
+                if (payload.hasFlag(PacketBuffer.FLAG_SEGMENTED)) {
+                    // the field holds the pseudo-header sum; the device completes it (virtio NEEDS_CSUM)
+                    assertEquals(InternetChecksum.fold(InternetChecksum.pseudoHeaderSum(source, destination, 6, length)),
+                            h.checksum() & 0xFFFF, "pseudo-header sum for the device to complete");
+                    assertTrue(length - h.headerLength() > payload.segmentBytes(), "segmented only beyond one MSS");
+                    segmentSizes.add(payload.segmentBytes());
+                    h.fillChecksum(source, destination, length);
+                }
                 assertTrue(h.verifyChecksum(source, destination, length), "bad checksum sent");
                 TcpOptionsView options = new TcpOptionsView();
                 assertTrue(options.parse(bytes, h.optionsOffset(), h.headerLength() - 20));
@@ -421,6 +436,16 @@ final class TcpScript implements AutoCloseable {
         @Override
         public PacketBuffer allocate(int destination) {
             return pool.allocate();
+        }
+
+        @Override
+        public int maxSegmentedBytes(int destination) {
+            return segmentLimit;
+        }
+
+        @Override
+        public PacketBuffer allocateSegmented(int destination) {
+            return segmentLimit > 0 ? largePool.allocate() : null;
         }
 
         @Override

@@ -6,6 +6,7 @@ import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.NetDevices;
 import dev.netstack.nic.ixgbe.IxgbeDevice;
 import dev.netstack.nic.ixgbe.IxgbeException;
+import dev.netstack.nic.ixgbe.IxgbePci;
 import dev.netstack.nic.ixgbe.IxgbeSettings;
 import dev.netstack.nic.pci.PciAddress;
 import dev.netstack.nic.pci.PciDevice;
@@ -15,7 +16,6 @@ import java.lang.System.Logger.Level;
 import java.nio.file.Path;
 import java.util.Hashtable;
 import java.util.Map;
-import java.util.Set;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -42,10 +42,6 @@ public final class IxgbeComponent {
     public static final String PID = "nic.ixgbe";
 
     private static final System.Logger LOG = System.getLogger(IxgbeComponent.class.getName());
-    private static final int INTEL = 0x8086;
-    /** PCI device IDs of 82599 physical functions (as listed by the ixgbe drivers): KX4, KR, CX4, SFP+, XAUI, T3, ... */
-    private static final Set<Integer> DEVICE_IDS = Set.of(0x10F7, 0x1514, 0x1517, 0x10F8, 0x10F9, 0x10FB, 0x152A,
-            0x1529, 0x1507, 0x154D, 0x154A, 0x1558, 0x1557, 0x10FC, 0x151C, 0x154F);
 
     private final PciDevice pci;
     private final HugepageDma dma;
@@ -70,7 +66,7 @@ public final class IxgbeComponent {
         this.dma = new HugepageDma(config.hugepages().isBlank() ? null : Path.of(config.hugepages().trim()));
         IxgbeDevice opened = null;
         try {
-            checkIdentity(pci);
+            IxgbePci.checkIdentity(pci);
             pci.takeFromKernel();
             pci.enableBusMastering();
             opened = IxgbeDevice.open(new MappedRegisters(pci.mapBar(0)), dma, settings);
@@ -99,15 +95,6 @@ public final class IxgbeComponent {
         }
         return s.withQueues(config.queues()).withPromiscuous(config.promiscuous())
                 .withRings(s.rxRingSize(), s.txRingSize(), config.pool_buffers());
-    }
-
-    /** Refuses anything but an Intel 82599, before anything is written. */
-    static void checkIdentity(PciDevice pci) {
-        if (pci.vendorId() != INTEL || !DEVICE_IDS.contains(pci.deviceId())) {
-            throw new IxgbeException(IxgbeException.Reason.NO_DEVICE, String.format(
-                    "PCI device %s is %04x:%04x, not an Intel 82599: set pci in the nic.ixgbe configuration to an"
-                            + " 82599 port's address.", pci.address(), pci.vendorId(), pci.deviceId()));
-        }
     }
 
     @Activate

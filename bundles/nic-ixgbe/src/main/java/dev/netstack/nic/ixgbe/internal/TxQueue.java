@@ -27,8 +27,10 @@ import java.lang.invoke.VarHandle;
  * call, carries RS (report status); with TXDCTL.WTHRESH = 0 the device writes DD back into exactly
  * those descriptors once they are done (§7.2.3.5), and a DD on an RS descriptor means every
  * descriptor before it is done too. A FIFO of RS positions tells reclaim where to look: one
- * descriptor read per group. When the ring is full, {@link #transmit} takes fewer frames
- * (back-pressure) and the caller keeps the rest.
+ * descriptor read per group. {@link #transmit} reclaims first, and so does every receive poll of
+ * the queue ({@code IxgbeDevice.receive}), so buffers come back even when nothing more is sent.
+ * When the ring is full, {@link #transmit} takes fewer frames (back-pressure) and the caller keeps
+ * the rest.
  *
  * <p>Checksum offload: a buffer with {@link PacketBuffer#FLAG_CHECKSUM_PARTIAL} for TCP or UDP over
  * IPv4 gets the L4 checksum inserted by the device (POPTS.TXSM) under an advanced context

@@ -35,6 +35,18 @@ public final class Ifreq {
     public static final long TUNSETIFF = 0x4004_54caL;
     public static final short IFF_TAP = 0x0002;
     public static final short IFF_NO_PI = 0x1000;
+    /** Every frame read or written starts with a struct virtio_net_hdr. */
+    public static final short IFF_VNET_HDR = 0x4000;
+    /** _IOR('T', 207, unsigned int): the IFF_* flags this kernel's TUN driver supports. */
+    public static final long TUNGETFEATURES = 0x8004_54cfL;
+    /** _IOW('T', 208, unsigned int): the offloads the reader handles; the argument is the value, not a pointer. */
+    public static final long TUNSETOFFLOAD = 0x4004_54d0L;
+    /** _IOW('T', 216, int): size of the virtio-net header in front of each frame (pointer to an int). */
+    public static final long TUNSETVNETHDRSZ = 0x4004_54d8L;
+    public static final int TUN_F_CSUM = 0x01;
+    public static final int TUN_F_TSO4 = 0x02;
+    public static final int TUN_F_TSO6 = 0x04;
+    public static final int TUN_F_TSO_ECN = 0x08;
 
     // sockios.h
     public static final long SIOCGIFFLAGS = 0x8913;

@@ -26,4 +26,9 @@ public @interface TapConfiguration {
 
     @AttributeDefinition(name = "pool.buffers", description = "Packet buffers in the device's pool.")
     int pool_buffers() default 4096;
+
+    @AttributeDefinition(description = "Open the TAP with IFF_VNET_HDR and use checksum and TCP segmentation"
+            + " offloads (TUNSETOFFLOAD): large TCP segments both ways, no checksums computed where the kernel"
+            + " vouches for them. Falls back to plain frames if the kernel refuses.")
+    boolean offload() default true;
 }
