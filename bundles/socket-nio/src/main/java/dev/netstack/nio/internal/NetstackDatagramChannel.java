@@ -238,6 +238,18 @@ public final class NetstackDatagramChannel extends DatagramChannel implements St
         return sendTo(t.address(), t.inet().getPort(), src);
     }
 
+    /** Sends {@code src[offset, offset + length)} for the DatagramSocket adaptor: no buffer or address objects. */
+    void sendForAdaptor(int address, int port, byte[] src, int offset, int length) throws IOException {
+        ensureOpen();
+        try {
+            socket.sendTo(address, port, src, offset, length);
+        } catch (SocketException e) {
+            throw Nio.translate(e);
+        } finally {
+            bound = true;
+        }
+    }
+
     private int sendTo(int address, int port, ByteBuffer src) throws IOException {
         int length = src.remaining();
         try {

@@ -1003,6 +1003,66 @@ class SteadyStateAllocationTest {
         }
     }
 
+    // ---- java.net.DatagramSocket: the adaptor of the provider's DatagramChannel (channel.socket())
+
+    @Test
+    void datagramSocketAdaptorAllocatesNothingPerPacket() throws Exception {
+        assertBelowLimit(measure("java.net.DatagramSocket (adaptor) rr 64B", new DatagramAdaptorRr(), RR_WARMUP,
+                RR_PACKETS));
+    }
+
+    static final class DatagramAdaptorRr extends Workers {
+        final DatagramChannel serverChannel;
+        final DatagramChannel clientChannel;
+        volatile long count;
+
+        DatagramAdaptorRr() throws IOException {
+            serverChannel = net.providerB.openDatagramChannel()
+                    .bind(new InetSocketAddress(InetAddress.getByName("198.18.40.2"), port()));
+            clientChannel = net.providerA.openDatagramChannel().connect(serverChannel.getLocalAddress());
+            java.net.DatagramSocket server = serverChannel.socket();
+            java.net.DatagramSocket client = clientChannel.socket();
+            ThreadFactory platform = Thread.ofPlatform().daemon().factory();
+            start(platform, () -> {
+                java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[DATAGRAM], DATAGRAM);
+                try {
+                    while (!stop) {
+                        p.setLength(DATAGRAM);
+                        server.receive(p); // sets the sender's address and port
+                        server.send(p); // back to it
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            start(platform, () -> {
+                java.net.DatagramPacket request = new java.net.DatagramPacket(new byte[MESSAGE], MESSAGE);
+                java.net.DatagramPacket response = new java.net.DatagramPacket(new byte[MESSAGE], MESSAGE);
+                try {
+                    while (!stop) {
+                        client.send(request); // connected: no address needed
+                        response.setLength(MESSAGE);
+                        client.receive(response);
+                        count = count + 2; // request and response
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        }
+
+        @Override
+        public long packets() {
+            return count;
+        }
+
+        @Override
+        void stopping() throws Exception {
+            clientChannel.close();
+            serverChannel.close();
+        }
+    }
+
     // ---- DatagramSocket: blocking send/receive on platform threads
 
     @Test
