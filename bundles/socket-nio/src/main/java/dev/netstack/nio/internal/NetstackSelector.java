@@ -68,6 +68,7 @@ public final class NetstackSelector extends AbstractSelector {
         ensureOpen();
         synchronized (keys) {
             processCancelled();
+            selected.selecting();
         }
         int updated;
         begin();

@@ -19,8 +19,8 @@ import java.util.NoSuchElementException;
  * <p>Removal moves the last key into the freed slot. Iteration runs from the top slot down, so
  * removing the current key (by the iterator or by {@link #remove}) only ever moves an
  * already-visited key. One iterator object is reused: {@link #iterator()} hands it out again once
- * the previous user has run it to its end; an iterator asked for while the reused one is still
- * part-way is a new object.
+ * the previous user has run it to its end or a select has begun; an iterator asked for while the
+ * reused one is still part-way is a new object.
  *
  * <p>Not thread-safe, like the JDK's selected-key sets: used under the selector's monitor or by
  * the one selecting thread.
@@ -31,6 +31,15 @@ final class SelectedKeys extends AbstractSet<SelectionKey> {
     private int size;
     private final Cursor reused = new Cursor();
     private boolean reusedFree = true;
+
+    /**
+     * A select begins: the reused iterator may be handed out again even if its last user left it
+     * part-way (as Netty does when it selects again in the middle of the set); iterating across a
+     * select is not defined for a selected-key set anyway.
+     */
+    void selecting() {
+        reusedFree = true;
+    }
 
     /** Adds a key the selector found ready; no-op if selected already. */
     void addSelected(NetstackSelectionKey key) {

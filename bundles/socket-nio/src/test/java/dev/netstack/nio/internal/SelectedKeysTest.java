@@ -77,6 +77,28 @@ class SelectedKeysTest {
     }
 
     @Test
+    void aSelectFreesTheReusedIteratorLeftPartWay() {
+        SelectedKeys set = new SelectedKeys();
+        NetstackSelectionKey[] k = keys(2);
+        set.addSelected(k[0]);
+        set.addSelected(k[1]);
+        Iterator<SelectionKey> partWay = set.iterator();
+        partWay.next();
+        set.selecting();
+        Iterator<SelectionKey> again = set.iterator();
+        assertSame(partWay, again);
+        assertEquals(2, new HashSet<>(iterate(again)).size(), "starts over from the top");
+    }
+
+    private static java.util.List<SelectionKey> iterate(Iterator<SelectionKey> it) {
+        java.util.List<SelectionKey> out = new java.util.ArrayList<>();
+        while (it.hasNext()) {
+            out.add(it.next());
+        }
+        return out;
+    }
+
+    @Test
     void refusesAdd() {
         assertThrows(UnsupportedOperationException.class, () -> new SelectedKeys().add(keys(1)[0]));
         assertThrows(IllegalStateException.class, () -> new SelectedKeys().iterator().remove());
