@@ -26,7 +26,7 @@ final class CommandLine {
     static final String DEMO_HOST_ADDRESS = "198.18.0.1/24";
 
     /** What the user asked for. */
-    sealed interface Invocation permits Help, Start, ShellCall, Tools.Nc, Tools.Get, PacketTools.Pktgen, PacketTools.Fwd {
+    sealed interface Invocation permits Help, Start, ShellCall, Tools.Nc, Tools.Get, PacketTools.Pktgen, PacketTools.Fwd, BenchCommand {
     }
 
     /** Print help: {@code topic} is a command name, or null for the overview. {@code error}: exit 2. */
@@ -95,7 +95,8 @@ final class CommandLine {
             case "nc" -> tool("nc", rest);
             case "get" -> tool("get", rest);
             case "pktgen", "fwd" -> PacketTools.parse(command, rest);
-            default -> throw new UsageException("unknown command '" + command + "': use demo, run, shell, nc, get, pktgen, fwd or help.");
+            case "bench" -> BenchCommand.parse(rest);
+            default -> throw new UsageException("unknown command '" + command + "': use demo, run, shell, nc, get, pktgen, fwd, bench or help.");
         };
     }
 
@@ -105,7 +106,7 @@ final class CommandLine {
         }
         String topic = rest.get(0);
         if (!USAGE.containsKey(topic)) {
-            throw new UsageException("no help for '" + topic + "': the commands are demo, run, shell, nc, get, pktgen, fwd and help.");
+            throw new UsageException("no help for '" + topic + "': the commands are demo, run, shell, nc, get, pktgen, fwd, bench and help.");
         }
         return new Help(topic, false);
     }
@@ -445,7 +446,7 @@ final class CommandLine {
               -h, --help           show this help
             """;
 
-    static final Map<String, String> USAGE = PacketTools.withUsage(Map.of(
+    static final Map<String, String> USAGE = BenchCommand.withUsage(PacketTools.withUsage(Map.of(
             "help", """
             Usage: ./netstack help [COMMAND]
             Shows the overview, or the help of COMMAND (also: ./netstack COMMAND --help).
@@ -499,7 +500,7 @@ final class CommandLine {
             Options:
               --run DIR            run directory of the stack to talk to
               -h, --help           show this help
-            """));
+            """)));
 
     static final String OVERVIEW = """
             Usage: ./netstack COMMAND [OPTIONS]
@@ -513,6 +514,7 @@ final class CommandLine {
               get       HTTP GET over a stack of its own on a TAP: get URL [-o FILE]
               pktgen    send 60-byte frames as fast as a device takes them, print Mpps
               fwd       forward frames between two devices, print Mpps
+              bench     end-to-end benchmarks, stack beside kernel: one table (and --json)
               help      show this overview, or help COMMAND
 
             ./netstack COMMAND --help shows the options of COMMAND.

@@ -31,6 +31,7 @@ public final class Main {
                 case Tools.Get get -> Tools.get(get, out, err);
                 case PacketTools.Pktgen pktgen -> PacketLoops.pktgen(pktgen, out);
                 case PacketTools.Fwd fwd -> PacketLoops.fwd(fwd, out);
+                case BenchCommand bench -> dev.netstack.launcher.bench.Bench.run(bench.options(), out, err);
             };
         } catch (ToolException e) {
             err.println("netstack: " + e.getMessage());

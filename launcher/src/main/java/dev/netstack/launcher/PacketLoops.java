@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * SIGTERM ends the loop early; the devices are always closed (a virtio device goes back to its
  * kernel driver).
  */
-final class PacketLoops {
+public final class PacketLoops {
 
     private static final long SECOND_NS = 1_000_000_000L;
     /** The loop checks the clock once per this many iterations, not per frame. */
@@ -77,23 +77,7 @@ final class PacketLoops {
             int second = 0;
             int iteration = 0;
             while (!stopRequested) {
-                // Top the batch up to full from the pool (frames the device did not take stay at its front).
-                int missing = batch.remaining();
-                if (missing > 0) {
-                    int first = batch.size();
-                    pool.allocate(batch, missing);
-                    for (int i = first; i < batch.size(); i++) {
-                        PacketBuffer buffer = batch.get(i);
-                        buffer.append(options.size());
-                        MemorySegment.copy(frame, 0, buffer.segment(), buffer.offset(), options.size());
-                    }
-                }
-                int taken = device.transmit(0, batch);
-                batch.removeFirst(taken);
-                // Frames arriving meanwhile are dropped so the receive ring never starves.
-                if (device.receive(0, received) > 0) {
-                    received.releaseAll();
-                }
+                transmitStep(device, pool, batch, received, frame, options.size());
                 if (++iteration % CLOCK_EVERY == 0) {
                     long nowNs = System.nanoTime();
                     if (nowNs - reportNs >= 0) {
@@ -189,8 +173,33 @@ final class PacketLoops {
         }
     }
 
+    /**
+     * One step of pktgen: tops {@code batch} up to full from {@code pool} with copies of
+     * {@code frame} (frames the device did not take stay at its front), transmits, and drops what
+     * arrived meanwhile so the receive ring never starves. Allocates nothing. Returns the frames taken.
+     */
+    public static int transmitStep(NetDevice device, PacketPool pool, PacketBatch batch, PacketBatch received,
+            MemorySegment frame, int size) {
+        int missing = batch.remaining();
+        if (missing > 0) {
+            int first = batch.size();
+            pool.allocate(batch, missing);
+            for (int i = first; i < batch.size(); i++) {
+                PacketBuffer buffer = batch.get(i);
+                buffer.append(size);
+                MemorySegment.copy(frame, 0, buffer.segment(), buffer.offset(), size);
+            }
+        }
+        int taken = device.transmit(0, batch);
+        batch.removeFirst(taken);
+        if (device.receive(0, received) > 0) {
+            received.releaseAll();
+        }
+        return taken;
+    }
+
     /** Receives one batch from {@code in} and transmits it on {@code out}; returns the frames dropped. */
-    private static int forward(NetDevice in, NetDevice out, PacketBatch batch) {
+    public static int forward(NetDevice in, NetDevice out, PacketBatch batch) {
         if (in.receive(0, batch) == 0) {
             return 0;
         }
@@ -202,7 +211,7 @@ final class PacketLoops {
     }
 
     /** Ethernet II, IPv4 (checksummed), UDP 9 to 9 without checksum, zero payload, {@code size} bytes. */
-    static void writeFrame(MemorySegment frame, int size, long sourceMac) {
+    public static void writeFrame(MemorySegment frame, int size, long sourceMac) {
         frame.fill((byte) 0);
         putMac(frame, 0, PKTGEN_DESTINATION_MAC);
         putMac(frame, 6, sourceMac);

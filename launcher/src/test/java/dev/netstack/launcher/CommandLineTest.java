@@ -112,8 +112,8 @@ class CommandLineTest {
 
     @Test
     void rejectsAnUnknownCommand() {
-        assertEquals("unknown command 'start': use demo, run, shell, nc, get, pktgen, fwd or help.", error("start"));
-        assertEquals("no help for 'start': the commands are demo, run, shell, nc, get, pktgen, fwd and help.", error("help", "start"));
+        assertEquals("unknown command 'start': use demo, run, shell, nc, get, pktgen, fwd, bench or help.", error("start"));
+        assertEquals("no help for 'start': the commands are demo, run, shell, nc, get, pktgen, fwd, bench and help.", error("help", "start"));
     }
 
     @Test

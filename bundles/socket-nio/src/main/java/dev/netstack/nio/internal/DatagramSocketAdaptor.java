@@ -33,6 +33,12 @@ final class DatagramSocketAdaptor extends DatagramSocket {
     private final NetstackDatagramChannel channel;
     private final UdpDatagram from = new UdpDatagram();
     private volatile int timeoutMs;
+    private InetAddress lastSender; // handed out again while the peer's address stays the same: guarded by from
+    private int lastSenderAddress;
+    private volatile SendTarget lastTarget; // the last packet address sent to, resolved once
+
+    /** A packet's destination address object and the stack's int for it, replaced together. */
+    private record SendTarget(InetAddress inet, int address) {}
 
     private DatagramSocketAdaptor(NetstackDatagramChannel channel) {
         super(new NoDatagramSocketImpl());
@@ -153,19 +159,32 @@ final class DatagramSocketAdaptor extends DatagramSocket {
     @Override
     public void send(DatagramPacket p) throws IOException {
         requireOpenAndBlocking();
-        SocketAddress target = p.getAddress() == null ? null : new InetSocketAddress(p.getAddress(), p.getPort());
-        java.nio.ByteBuffer data = java.nio.ByteBuffer.wrap(p.getData(), p.getOffset(), p.getLength());
+        InetAddress to = p.getAddress();
         if (channel.isConnected()) {
-            if (target != null && !target.equals(channel.getRemoteAddress())) {
-                throw new IllegalArgumentException("connected to " + channel.getRemoteAddress() + ", not " + target);
+            dev.netstack.socket.DatagramSocket socket = channel.stackSocket();
+            if (to != null && (addressOf(to, p.getPort()) != socket.remoteAddress() || p.getPort() != socket.remotePort())) {
+                throw new IllegalArgumentException("connected to " + channel.getRemoteAddress() + ", not "
+                        + new InetSocketAddress(to, p.getPort()));
             }
-            channel.write(data);
+            channel.sendForAdaptor(socket.remoteAddress(), socket.remotePort(), p.getData(), p.getOffset(),
+                    p.getLength());
         } else {
-            if (target == null) {
+            if (to == null) {
                 throw new IllegalArgumentException("Address not set");
             }
-            channel.send(data, target);
+            channel.sendForAdaptor(addressOf(to, p.getPort()), p.getPort(), p.getData(), p.getOffset(),
+                    p.getLength());
         }
+    }
+
+    /** The stack's int for {@code to}, checked as the channel checks a target; resolved once per address object. */
+    private int addressOf(InetAddress to, int port) {
+        SendTarget t = lastTarget;
+        if (t == null || t.inet() != to) {
+            t = new SendTarget(to, Nio.address(Nio.check(new InetSocketAddress(to, port))));
+            lastTarget = t;
+        }
+        return t.address();
     }
 
     @Override
@@ -177,7 +196,15 @@ final class DatagramSocketAdaptor extends DatagramSocket {
                 throw new SocketTimeoutException("Receive timed out");
             }
             p.setLength(n);
-            p.setSocketAddress(Nio.socketAddress(from.sourceAddress(), from.sourcePort()));
+            int address = from.sourceAddress();
+            InetAddress sender = lastSender;
+            if (sender == null || lastSenderAddress != address) {
+                sender = Nio.inetAddress(address);
+                lastSender = sender;
+                lastSenderAddress = address;
+            }
+            p.setAddress(sender);
+            p.setPort(from.sourcePort());
         }
     }
 

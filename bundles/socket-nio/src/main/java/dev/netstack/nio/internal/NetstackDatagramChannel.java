@@ -35,6 +35,12 @@ public final class NetstackDatagramChannel extends DatagramChannel implements St
 
     private final DatagramSocket socket;
     private final UdpDatagram from = new UdpDatagram();
+    private InetSocketAddress lastSender; // receive's answer for the same peer again: guarded by this
+    private int lastSenderAddress;
+    private volatile Target lastTarget; // send's address resolved for the same target object again
+
+    /** A send target and its address as an int, replaced together. */
+    private record Target(SocketAddress target, InetSocketAddress inet, int address) {}
     private volatile boolean bound;
     private volatile boolean connected;
     private boolean reuseAddress;
@@ -206,16 +212,48 @@ public final class NetstackDatagramChannel extends DatagramChannel implements St
         } catch (SocketException e) {
             throw Nio.translate(e);
         }
-        return n < 0 ? null : Nio.socketAddress(from.sourceAddress(), from.sourcePort());
+        return n < 0 ? null : sender(from.sourceAddress(), from.sourcePort());
+    }
+
+    /** The sender's address, the same object while the peer stays the same (as the JDK's channel does). */
+    private InetSocketAddress sender(int address, int port) {
+        InetSocketAddress last = lastSender;
+        if (last == null || last.getPort() != port || lastSenderAddress != address) {
+            last = Nio.socketAddress(address, port);
+            lastSender = last;
+            lastSenderAddress = address;
+        }
+        return last;
     }
 
     @Override
     public int send(ByteBuffer src, SocketAddress target) throws IOException {
         ensureOpen();
-        InetSocketAddress inet = Nio.check(target);
+        Target t = lastTarget;
+        if (t == null || t.target() != target) {
+            InetSocketAddress inet = Nio.check(target);
+            t = new Target(target, inet, Nio.address(inet));
+            lastTarget = t;
+        }
+        return sendTo(t.address(), t.inet().getPort(), src);
+    }
+
+    /** Sends {@code src[offset, offset + length)} for the DatagramSocket adaptor: no buffer or address objects. */
+    void sendForAdaptor(int address, int port, byte[] src, int offset, int length) throws IOException {
+        ensureOpen();
+        try {
+            socket.sendTo(address, port, src, offset, length);
+        } catch (SocketException e) {
+            throw Nio.translate(e);
+        } finally {
+            bound = true;
+        }
+    }
+
+    private int sendTo(int address, int port, ByteBuffer src) throws IOException {
         int length = src.remaining();
         try {
-            return socket.sendTo(Nio.address(inet), inet.getPort(), src) ? length : 0;
+            return socket.sendTo(address, port, src) ? length : 0;
         } catch (SocketException e) {
             throw Nio.translate(e);
         } finally {
@@ -269,7 +307,7 @@ public final class NetstackDatagramChannel extends DatagramChannel implements St
         if (!connected) {
             throw new NotYetConnectedException();
         }
-        return send(src, Nio.socketAddress(socket.remoteAddress(), socket.remotePort()));
+        return sendTo(socket.remoteAddress(), socket.remotePort(), src);
     }
 
     @Override

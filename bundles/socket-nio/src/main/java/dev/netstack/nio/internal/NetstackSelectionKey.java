@@ -14,6 +14,7 @@ final class NetstackSelectionKey extends AbstractSelectionKey {
     SocketKey socketKey;
     private volatile int interestOps;
     volatile int readyOps;
+    int selectedIndex = -1; // slot in the selector's SelectedKeys, -1 if not selected
 
     NetstackSelectionKey(SelectableChannel channel, NetstackSelector selector) {
         this.channel = channel;

@@ -10,10 +10,8 @@ import java.nio.channels.Selector;
 import java.nio.channels.spi.AbstractSelectableChannel;
 import java.nio.channels.spi.AbstractSelector;
 import java.nio.channels.spi.SelectorProvider;
-import java.util.AbstractSet;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 
@@ -29,8 +27,7 @@ public final class NetstackSelector extends AbstractSelector {
     private final SocketSelector selector;
     private final Set<SelectionKey> keys = new HashSet<>();
     private final Set<SelectionKey> publicKeys = Collections.unmodifiableSet(keys);
-    private final Set<SelectionKey> selected = new HashSet<>();
-    private final Set<SelectionKey> publicSelected = new UngrowableSet(selected);
+    private final SelectedKeys selected = new SelectedKeys(); // allocation-free, unlike a HashSet
 
     public NetstackSelector(SelectorProvider provider, SocketSelector selector) {
         super(provider);
@@ -46,7 +43,7 @@ public final class NetstackSelector extends AbstractSelector {
     @Override
     public Set<SelectionKey> selectedKeys() {
         ensureOpen();
-        return publicSelected;
+        return selected;
     }
 
     @Override
@@ -71,6 +68,7 @@ public final class NetstackSelector extends AbstractSelector {
         ensureOpen();
         synchronized (keys) {
             processCancelled();
+            selected.selecting();
         }
         int updated;
         begin();
@@ -100,7 +98,7 @@ public final class NetstackSelector extends AbstractSelector {
                     }
                 } else {
                     key.readyOps = ops;
-                    selected.add(key);
+                    selected.addSelected(key);
                     updated++;
                 }
             }
@@ -111,6 +109,9 @@ public final class NetstackSelector extends AbstractSelector {
     private void processCancelled() {
         Set<SelectionKey> cancelled = cancelledKeys();
         synchronized (cancelled) {
+            if (cancelled.isEmpty()) {
+                return; // the usual case at every select: no iterator
+            }
             for (SelectionKey k : cancelled) {
                 NetstackSelectionKey key = (NetstackSelectionKey) k;
                 key.socketKey.cancel();
@@ -165,45 +166,6 @@ public final class NetstackSelector extends AbstractSelector {
     private void ensureOpen() {
         if (!isOpen()) {
             throw new ClosedSelectorException();
-        }
-    }
-
-    /** The selected-key set: removal allowed, addition not (as {@link Selector#selectedKeys()} says). */
-    private static final class UngrowableSet extends AbstractSet<SelectionKey> {
-        private final Set<SelectionKey> set;
-
-        UngrowableSet(Set<SelectionKey> set) {
-            this.set = set;
-        }
-
-        @Override
-        public Iterator<SelectionKey> iterator() {
-            return set.iterator();
-        }
-
-        @Override
-        public int size() {
-            return set.size();
-        }
-
-        @Override
-        public boolean contains(Object o) {
-            return set.contains(o);
-        }
-
-        @Override
-        public boolean remove(Object o) {
-            return set.remove(o);
-        }
-
-        @Override
-        public void clear() {
-            set.clear();
-        }
-
-        @Override
-        public boolean add(SelectionKey key) {
-            throw new UnsupportedOperationException();
         }
     }
 }

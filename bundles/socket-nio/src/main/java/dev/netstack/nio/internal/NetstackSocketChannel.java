@@ -238,6 +238,34 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
         }
     }
 
+    /** {@link #read(ByteBuffer)} into an array, for the socket adaptor's stream: no buffer wrapper per call. */
+    int read(byte[] dst, int offset, int length) throws IOException {
+        ensureOpen();
+        requireConnected();
+        if (length == 0) {
+            return 0;
+        }
+        try {
+            return socket.receive(dst, offset, length);
+        } catch (SocketException e) {
+            throw Nio.translate(e);
+        }
+    }
+
+    /** Writes all of {@code src[offset, offset + length)} (blocking mode), for the socket adaptor's stream. */
+    void writeFully(byte[] src, int offset, int length) throws IOException {
+        ensureOpen();
+        requireConnected();
+        try {
+            int sent = 0;
+            while (sent < length) {
+                sent += socket.send(src, offset + sent, length - sent);
+            }
+        } catch (SocketException e) {
+            throw Nio.translate(e);
+        }
+    }
+
     @Override
     public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, dsts.length);

@@ -47,9 +47,13 @@ final class Nio {
     }
 
     static InetSocketAddress socketAddress(int address, int port) {
+        return new InetSocketAddress(inetAddress(address), port);
+    }
+
+    static InetAddress inetAddress(int address) {
         byte[] b = {(byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address};
         try {
-            return new InetSocketAddress(InetAddress.getByAddress(b), port);
+            return InetAddress.getByAddress(b);
         } catch (UnknownHostException e) {
             throw new AssertionError(e);
         }

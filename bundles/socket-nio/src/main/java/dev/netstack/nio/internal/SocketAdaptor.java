@@ -11,7 +11,6 @@ import java.net.SocketException;
 import java.net.SocketOption;
 import java.net.SocketTimeoutException;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.IllegalBlockingModeException;
 import java.nio.channels.SocketChannel;
 import java.util.Set;
@@ -131,7 +130,7 @@ final class SocketAdaptor extends Socket {
                 requireBlocking();
                 channel.stackSocket().setReceiveTimeout(timeoutMs);
                 try {
-                    return channel.read(ByteBuffer.wrap(b, off, len));
+                    return channel.read(b, off, len);
                 } catch (SocketTimeoutException e) {
                     throw new SocketTimeoutException("Read timed out");
                 }
@@ -162,10 +161,7 @@ final class SocketAdaptor extends Socket {
             public void write(byte[] b, int off, int len) throws IOException {
                 java.util.Objects.checkFromIndexSize(off, len, b.length);
                 requireBlocking();
-                ByteBuffer src = ByteBuffer.wrap(b, off, len);
-                while (src.hasRemaining()) {
-                    channel.write(src);
-                }
+                channel.writeFully(b, off, len);
             }
 
             @Override

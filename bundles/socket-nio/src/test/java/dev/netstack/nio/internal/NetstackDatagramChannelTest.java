@@ -109,4 +109,40 @@ class NetstackDatagramChannelTest {
         second.close();
         nonBlocking.close();
     }
+
+    @Test
+    void socketAdaptorAddressesEachPacketToItsOwnPeerWhenPeersAlternate() throws Exception {
+        DatagramSocket b = net.providerB.openDatagramChannel().socket();
+        b.bind(new InetSocketAddress("198.18.40.2", 5410));
+        DatagramSocket a1 = net.providerA.openDatagramChannel().socket();
+        a1.bind(new InetSocketAddress("198.18.40.1", 6101));
+        DatagramSocket a2 = net.providerA.openDatagramChannel().socket();
+        a2.bind(new InetSocketAddress("198.18.40.1", 6102));
+        InetAddress addressB = InetAddress.getByName("198.18.40.2");
+        DatagramPacket p = new DatagramPacket(new byte[10], 10);
+        for (int round = 0; round < 3; round++) {
+            a1.send(new DatagramPacket(new byte[] {1}, 1, addressB, 5410));
+            p.setLength(10);
+            b.receive(p);
+            assertEquals(6101, p.getPort());
+            assertEquals("198.18.40.1", p.getAddress().getHostAddress());
+            b.send(p); // the echo goes back to the sender of this datagram
+            a2.send(new DatagramPacket(new byte[] {2}, 1, addressB, 5410));
+            p.setLength(10);
+            b.receive(p);
+            assertEquals(6102, p.getPort());
+            b.send(p);
+            DatagramPacket back = new DatagramPacket(new byte[10], 10);
+            a1.receive(back);
+            assertEquals(1, back.getData()[0]);
+            a2.receive(back);
+            assertEquals(2, back.getData()[0]);
+        }
+        a1.connect(new InetSocketAddress(addressB, 5410));
+        DatagramPacket elsewhere = new DatagramPacket(new byte[1], 1, InetAddress.getByName("198.18.40.3"), 5410);
+        assertThrows(IllegalArgumentException.class, () -> a1.send(elsewhere));
+        a1.close();
+        a2.close();
+        b.close();
+    }
 }

@@ -254,4 +254,32 @@ class NioChannelsTest {
         ss.close();
         assertTrue(ss.isClosed());
     }
+
+    @Test
+    void datagramReceiveReusesTheSenderAddressOnlyWhileThePeerStaysTheSame() throws Exception {
+        DatagramChannel b = net.providerB.openDatagramChannel().bind(new InetSocketAddress("198.18.40.2", 5354));
+        DatagramChannel a1 = net.providerA.openDatagramChannel().bind(new InetSocketAddress("198.18.40.1", 6001));
+        DatagramChannel a2 = net.providerA.openDatagramChannel().bind(new InetSocketAddress("198.18.40.1", 6002));
+        SocketAddress to = b.getLocalAddress();
+        ByteBuffer dst = ByteBuffer.allocate(10);
+        a1.send(ByteBuffer.wrap(new byte[] {1}), to);
+        SocketAddress first = b.receive(dst.clear());
+        a1.send(ByteBuffer.wrap(new byte[] {2}), to);
+        SocketAddress again = b.receive(dst.clear());
+        a2.send(ByteBuffer.wrap(new byte[] {3}), to);
+        SocketAddress other = b.receive(dst.clear());
+        assertTrue(first == again, "same peer, same address object");
+        assertEquals(6001, ((InetSocketAddress) first).getPort());
+        assertEquals(6002, ((InetSocketAddress) other).getPort());
+        // Replies to each in turn: a cached target must not send to the previous one.
+        b.send(ByteBuffer.wrap(new byte[] {4}), other);
+        b.send(ByteBuffer.wrap(new byte[] {5}), first);
+        assertEquals(to, a2.receive(dst.clear()));
+        assertEquals(4, dst.get(0));
+        assertEquals(to, a1.receive(dst.clear()));
+        assertEquals(5, dst.get(0));
+        a1.close();
+        a2.close();
+        b.close();
+    }
 }

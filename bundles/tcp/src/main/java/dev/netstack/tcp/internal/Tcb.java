@@ -293,7 +293,10 @@ final class Tcb implements TcpConnection {
         rcvShift = shift;
         rcvWindowLimit = Math.min(receiveBytes, Math.max(stack.initialWindowBytes, 4 * rcvMss));
         rtoNs = stack.rtoInitialNs;
-        tsOffset = (int) stack.random.nextLong();
+        // RFC 7323 §5.4 / §7.1: a keyed hash of the 4-tuple, not a fresh random number, so that a
+        // new connection on the 4-tuple of one in TIME_WAIT (ours or the peer's) carries timestamps
+        // above the old one's and passes the peer's PAWS check (RFC 6191).
+        tsOffset = stack.timestampOffset(localAddress, localPort, remoteAddress, remotePort);
         lastReceiveNs = nowNs;
         quickAcks = QUICK_ACKS;
     }

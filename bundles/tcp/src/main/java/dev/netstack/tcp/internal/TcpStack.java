@@ -309,6 +309,17 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         return (int) (nowNs / 4000) + (int) f;
     }
 
+    /**
+     * The timestamp clock offset of a connection (RFC 7323 §5.4, §7.1): the same keyed function of
+     * the 4-tuple as the ISN but with the third word set, so it reveals nothing about the ISN and
+     * stays the same for every incarnation of the 4-tuple (timestamps of a new connection continue
+     * the old one's clock, as PAWS across TIME_WAIT needs).
+     */
+    int timestampOffset(int localAddress, int localPort, int remoteAddress, int remotePort) {
+        return (int) isnHash.hash(((long) localAddress << 32) | (remoteAddress & 0xFFFF_FFFFL),
+                ((long) localPort << 16) | remotePort, 1);
+    }
+
     private int cookieHash(int local, int localPort, int remote, int remotePort, int irs, long counter) {
         return (int) cookieHash.hash(((long) local << 32) | (remote & 0xFFFF_FFFFL),
                 ((long) localPort << 16) | remotePort, ((long) irs << 32) | counter) & 0xFF_FFFF;

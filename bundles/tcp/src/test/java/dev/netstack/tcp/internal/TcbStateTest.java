@@ -189,4 +189,29 @@ class TcbStateTest {
             assertTrue(update.window() > 0, "window update after reading: " + update);
         }
     }
+
+    @Test
+    void aNewConnectionOnAnOldFourTupleContinuesItsTimestampClock() {
+        // RFC 7323 §5.4 and §7.1 with RFC 6191: the timestamp offset is a keyed function of the
+        // 4-tuple, so a new incarnation's timestamps lie above the old one's and a peer still holding
+        // the 4-tuple in TIME_WAIT accepts the SYN (a random offset per connection fails PAWS half the time)
+        try (TcpScript t = new TcpScript()) {
+            TcpConnection first = t.stack.connect(PEER, 80, 0, 40_000, TcpOptions.defaults(), new Events());
+            Seg firstSyn = t.expect(S);
+            first.abort();
+            t.drain();
+            t.advance(1_000);
+            TcpConnection second = t.stack.connect(PEER, 80, 0, 40_000, TcpOptions.defaults(), new Events());
+            Seg secondSyn = t.expect(S);
+            assertEquals(1_000, secondSyn.options().tsVal - firstSyn.options().tsVal,
+                    "one second later on the same 4-tuple, the timestamp clock (1 ms ticks) has moved by 1000");
+            second.abort();
+            t.drain();
+            TcpConnection other = t.stack.connect(PEER, 80, 0, 40_001, TcpOptions.defaults(), new Events());
+            Seg otherSyn = t.expect(S);
+            assertTrue(otherSyn.options().tsVal != secondSyn.options().tsVal,
+                    "another 4-tuple has its own offset (clock values are not shared between peers' connections)");
+            other.abort();
+        }
+    }
 }
