@@ -717,16 +717,16 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
     }
 
-    /**
-     * Received buffers go back to the connection (their bytes stop being charged to its window);
-     * allocated ones to their pool. Any thread; allocation-free unless the queue is full, then it
-     * waits for the shard to drain it.
-     */
     @Override
     public int maxSegmentSize() {
         return mss;
     }
 
+    /**
+     * Received buffers go back to the connection (their bytes stop being charged to its window);
+     * allocated ones to their pool. Any thread; allocation-free unless the queue is full, then it
+     * waits for the shard to drain it.
+     */
     @Override
     public void release(PacketBuffer buffer) {
         MpscArrayQueue<PacketBuffer> q = zcReturns;
