@@ -59,7 +59,8 @@ public final class Bench {
                 return 1;
             }
         } else {
-            int removed = NetNs.cleanup(Rig.PREFIX);
+            int removed = NetNs.cleanup(Rig.PREFIX); // kills what ran inside, testpmd included
+            Testpmd.cleanup(Rig.PREFIX);
             if (removed > 0) {
                 err.println("netstack bench: removed " + removed + " namespace(s) left by an earlier run");
             }

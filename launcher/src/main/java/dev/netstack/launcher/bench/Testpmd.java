@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * {@value #STOP_WAIT_MS} ms), on {@link #close()} (SIGKILL), with the namespace (whose deletion
  * kills what runs inside), and if this JVM dies without running its hooks: it runs under
  * {@code setpriv --pdeathsig KILL}. Its runtime directory ({@code /var/run/dpdk/PREFIX}, named
- * after the namespace) is deleted on close.
+ * after the namespace) is deleted on close, or at the next start ({@link #cleanup}).
  */
 final class Testpmd extends Side.BaseClient {
 
@@ -205,7 +205,29 @@ final class Testpmd extends Side.BaseClient {
         deleteRuntimeDir();
     }
 
+    /** Deletes the runtime directories of testpmds that ran in namespaces named {@code prefix...}: leftovers of a killed run. */
+    static int cleanup(String prefix) {
+        Path root = Path.of("/var/run/dpdk");
+        if (!Files.isDirectory(root)) {
+            return 0;
+        }
+        int deleted = 0;
+        try (var dirs = Files.list(root)) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().startsWith(prefix)).toList()) {
+                deleteRuntimeDir(dir);
+                deleted++;
+            }
+        } catch (IOException e) {
+            System.err.println("netstack bench: could not list " + root + ": " + e.getMessage());
+        }
+        return deleted;
+    }
+
     private void deleteRuntimeDir() {
+        deleteRuntimeDir(runtimeDir);
+    }
+
+    private static void deleteRuntimeDir(Path runtimeDir) {
         if (!Files.isDirectory(runtimeDir)) {
             return;
         }
