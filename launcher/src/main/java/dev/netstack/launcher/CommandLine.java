@@ -19,7 +19,7 @@ final class CommandLine {
     static final List<String> BACKENDS = List.of("tap", "virtio", "ixgbe");
 
     /** NIC backends the packet tools ({@code pktgen}, {@code fwd}) open. */
-    static final List<String> TOOL_BACKENDS = List.of("tap", "virtio");
+    static final List<String> TOOL_BACKENDS = List.of("tap", "virtio", "ixgbe");
 
     static final String DEMO_TAP = "ns0";
     static final String DEMO_ADDRESS = "198.18.0.2/24";

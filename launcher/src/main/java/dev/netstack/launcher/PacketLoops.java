@@ -1,11 +1,17 @@
 package dev.netstack.launcher;
 
+import dev.netstack.embedded.Configs;
+import dev.netstack.nic.DecoratedDevice;
 import dev.netstack.nic.DeviceCounters;
 import dev.netstack.nic.MacAddress;
 import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketBatch;
 import dev.netstack.nic.PacketBuffer;
 import dev.netstack.nic.PacketPool;
+import dev.netstack.nic.ixgbe.IxgbeException;
+import dev.netstack.nic.ixgbe.IxgbePci;
+import dev.netstack.nic.ixgbe.internal.IxgbeComponent;
+import dev.netstack.nic.ixgbe.internal.IxgbeConfiguration;
 import dev.netstack.nic.pci.PciException;
 import dev.netstack.nic.tap.TapDevice;
 import dev.netstack.nic.tap.TapException;
@@ -16,17 +22,20 @@ import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.HashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The loops of {@code pktgen} and {@code fwd}, as ixy-pktgen and ixy-fwd run them: the devices
- * are opened directly ({@link TapDevice#open}, {@link VirtioDevice#open}), one thread runs a
+ * are opened directly ({@link TapDevice#open}, {@link VirtioDevice#open}, nic-ixgbe's
+ * {@link IxgbeComponent}), one thread runs a
  * batched loop that allocates nothing per frame (buffers come from the device's pool, the batch
  * is reused), and once a second the loop prints the rate from the devices' counters. SIGINT or
- * SIGTERM ends the loop early; the devices are always closed (a virtio device goes back to its
- * kernel driver).
+ * SIGTERM ends the loop early; the devices are always closed (a virtio device or an 82599 port
+ * goes back to its kernel driver).
  */
 public final class PacketLoops {
 
@@ -245,15 +254,68 @@ public final class PacketLoops {
         }
     }
 
-    private static NetDevice open(PacketTools.DeviceOptions options) throws ToolException {
+    static NetDevice open(PacketTools.DeviceOptions options) throws ToolException {
         try {
+            if (options.ixgbe()) {
+                return openIxgbe(options);
+            }
             if (options.virtio()) {
                 return VirtioDevice.open(VirtioSettings.parse("eth0", options.pci(), options.mac(),
                         VirtioSettings.DEFAULT_POOL_BUFFERS, options.hugepages()));
             }
             return TapDevice.open(TapSettings.parse("eth0", options.tap(), options.mac(), 1500, options.hostAddress(), 4096));
-        } catch (TapException | PciException e) {
+        } catch (TapException | PciException | IxgbeException e) {
             throw new ToolException(e.getMessage());
+        }
+    }
+
+    /**
+     * An 82599 port through nic-ixgbe's own path ({@link IxgbeComponent}, as {@code nic.ixgbe}
+     * opens it in {@code run}): first a read-only look at sysfs ({@link IxgbePci#checkPort}), so
+     * that a missing device or one that is not an 82599 ends the tool with one sentence before
+     * anything is taken from the kernel; then the component takes the function from its driver,
+     * maps BAR0, allocates rings and pools in hugepages and waits for the link. Closing the
+     * returned device closes the component: the port is reset and goes back to its driver.
+     */
+    private static NetDevice openIxgbe(PacketTools.DeviceOptions options) {
+        IxgbePci.checkPort(options.pci());
+        Map<String, Object> config = new HashMap<>();
+        config.put("name", "eth0");
+        config.put("pci", options.pci());
+        if (options.hugepages() != null) {
+            config.put("hugepages", options.hugepages());
+        }
+        IxgbeComponent port = new IxgbeComponent(Configs.of(IxgbeConfiguration.class, config));
+        return new IxgbePort(port);
+    }
+
+    /** The component's device; closing it closes the component (device, DMA memory, PCI function). */
+    private static final class IxgbePort extends DecoratedDevice {
+        private final IxgbeComponent port;
+
+        IxgbePort(IxgbeComponent port) {
+            super(port.device());
+            this.port = port;
+        }
+
+        @Override
+        public String description() {
+            return inner.description();
+        }
+
+        @Override
+        public int receive(int queue, PacketBatch batch) {
+            return inner.receive(queue, batch);
+        }
+
+        @Override
+        public int transmit(int queue, PacketBatch batch) {
+            return inner.transmit(queue, batch);
+        }
+
+        @Override
+        public void close() {
+            port.close();
         }
     }
 

@@ -23,8 +23,8 @@ final class PacketTools {
 
     /**
      * One device to open: a TAP ({@code tap}, optionally giving its kernel side {@code hostAddress},
-     * which also sets it up) or a virtio-net PCI function ({@code pci}, DMA memory from
-     * {@code hugepages} or the first hugetlbfs mount).
+     * which also sets it up), a virtio-net PCI function or an 82599 port ({@code pci}, DMA memory
+     * from {@code hugepages} or the first hugetlbfs mount).
      */
     record DeviceOptions(String backend, String tap, String hostAddress, String mac, String pci, String hugepages) {
 
@@ -32,8 +32,17 @@ final class PacketTools {
             return "virtio".equals(backend);
         }
 
+        boolean ixgbe() {
+            return "ixgbe".equals(backend);
+        }
+
+        /** Whether the device is a PCI function the tool drives itself (virtio or ixgbe), not a TAP. */
+        boolean pciDevice() {
+            return virtio() || ixgbe();
+        }
+
         String describe() {
-            return virtio() ? "virtio " + pci : "tap " + tap;
+            return pciDevice() ? backend + " " + pci : "tap " + tap;
         }
     }
 
@@ -115,8 +124,8 @@ final class PacketTools {
             return new Pktgen(first, seconds, size, batch);
         }
         DeviceOptions second = device(command, backend, tap[1], pci[1], hostAddress[1], mac[1], hugepages, DEFAULT_TAP2, "2");
-        if (first.virtio() ? first.pci().equals(second.pci()) : first.tap().equals(second.tap())) {
-            throw new UsageException("fwd needs two different devices: give " + (first.virtio() ? "--pci A --pci2 B" : "--tap A --tap2 B") + ".");
+        if (first.pciDevice() ? first.pci().equals(second.pci()) : first.tap().equals(second.tap())) {
+            throw new UsageException("fwd needs two different devices: give " + (first.pciDevice() ? "--pci A --pci2 B" : "--tap A --tap2 B") + ".");
         }
         return new Fwd(first, second, seconds, batch);
     }
@@ -134,8 +143,22 @@ final class PacketTools {
             }
             return new DeviceOptions(backend, null, null, mac, pci, hugepages);
         }
+        if (backend.equals("ixgbe")) {
+            if (pci == null) {
+                throw new UsageException("--backend ixgbe needs --pci" + suffix + " ADDR, the 82599 port's PCI address like 0000:03:00.0: see ./netstack "
+                        + command + " --help.");
+            }
+            if (tap != null || hostAddress != null) {
+                throw new UsageException((tap != null ? "--tap" : "--host-address") + suffix
+                        + " applies to --backend tap only: an ixgbe device has no kernel side.");
+            }
+            if (mac != null) {
+                throw new UsageException("--mac" + suffix + " does not apply to --backend ixgbe: the 82599 uses the MAC address in its EEPROM.");
+            }
+            return new DeviceOptions(backend, null, null, null, pci, hugepages);
+        }
         if (pci != null || hugepages != null) {
-            throw new UsageException((pci != null ? "--pci" + suffix : "--hugepages") + " applies to --backend virtio only, not to tap.");
+            throw new UsageException((pci != null ? "--pci" + suffix : "--hugepages") + " applies to --backend virtio or ixgbe only, not to tap.");
         }
         return new DeviceOptions(backend, tap == null ? defaultTap : tap, hostAddress, mac, null, null);
     }
@@ -160,15 +183,17 @@ final class PacketTools {
             Transmits frames (Ethernet/IPv4/UDP from 198.18.0.2:9 to 198.18.0.1:9, destination MAC
             02:00:00:00:00:ff) on one device as fast as it takes them, in batches, on one thread; prints
             the frames per second (Mpps) each second and a total at the end. Opens the device itself (no
-            stack): a TAP needs root or CAP_NET_ADMIN, a virtio device root and hugepages.
+            stack): a TAP needs root or CAP_NET_ADMIN, a virtio device or an 82599 port root and hugepages.
 
             Options:
-              --backend NAME       tap (default) or virtio
+              --backend NAME       tap (default), virtio or ixgbe (Intel 82599)
               --tap NAME           TAP device to create or attach to (default ns0)
               --host-address CIDR  address for the kernel side of the TAP, which also sets it up
-              --pci ADDR           virtio: PCI address, e.g. 0000:00:04.0 (implies --backend virtio)
-              --hugepages DIR      virtio: hugetlbfs mount (default: the first in /proc/mounts)
-              --mac MAC            source MAC (default: the device's)
+              --pci ADDR           virtio, ixgbe: PCI address, e.g. 0000:00:04.0 (alone implies
+                                   --backend virtio)
+              --hugepages DIR      virtio, ixgbe: hugetlbfs mount (default: the first in /proc/mounts)
+              --mac MAC            source MAC (default: the device's; not with ixgbe, which keeps
+                                   the MAC in its EEPROM)
               --seconds N          stop after N seconds; 0 runs until interrupted (default 10)
               --size BYTES         frame size without FCS, 60 to 1514 (default 60)
               --batch N            frames per transmit call, 1 to 256 (default 32)
@@ -180,19 +205,21 @@ final class PacketTools {
             Forwards every frame received on one device to the other, both ways, in batches, on one
             thread; prints the frames forwarded per second (Mpps) each second and a total at the end.
             Frames the other device does not take at once are dropped and counted. Two TAPs:
-            --tap A --tap2 B; two virtio devices: --pci A --pci2 B.
+            --tap A --tap2 B; two virtio devices or two 82599 ports: --pci A --pci2 B.
 
             Options:
-              --backend NAME       tap (default) or virtio, for both devices
+              --backend NAME       tap (default), virtio or ixgbe (Intel 82599), for both devices
               --tap NAME, --tap2 NAME
                                    the TAPs (default ns0 and ns1)
               --host-address CIDR, --host-address2 CIDR
                                    addresses for the kernel sides of the TAPs, which also sets them up
               --pci ADDR, --pci2 ADDR
-                                   virtio: the PCI addresses (--pci implies --backend virtio)
-              --hugepages DIR      virtio: hugetlbfs mount (default: the first in /proc/mounts)
+                                   virtio, ixgbe: the PCI addresses (--pci alone implies
+                                   --backend virtio)
+              --hugepages DIR      virtio, ixgbe: hugetlbfs mount (default: the first in /proc/mounts)
               --mac MAC, --mac2 MAC
-                                   MACs of the devices (a virtio device keeps its own by default)
+                                   MACs of the devices (a virtio device keeps its own by default;
+                                   not with ixgbe)
               --seconds N          stop after N seconds; 0 runs until interrupted (default 10)
               --batch N            frames per receive call, 1 to 256 (default 32)
               -h, --help           show this help

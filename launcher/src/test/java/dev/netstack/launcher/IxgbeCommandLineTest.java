@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netstack.launcher.CommandLine.RunOptions;
 import dev.netstack.launcher.CommandLine.Start;
+import dev.netstack.launcher.PacketTools.DeviceOptions;
+import dev.netstack.launcher.PacketTools.Fwd;
+import dev.netstack.launcher.PacketTools.Pktgen;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,8 +23,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code run --backend ixgbe --pci ADDR}: the options, the {@code nic.ixgbe} file they write, and
- * the one sentence a launch on a machine without that device ends with. Only nonexistent
+ * {@code run|pktgen|fwd --backend ixgbe --pci ADDR}: the options, the {@code nic.ixgbe} file they
+ * write, and the one sentence a launch or a packet tool on a machine without that device ends with. Only nonexistent
  * addresses and a model of sysfs are used: this machine's PCI devices are never touched.
  */
 class IxgbeCommandLineTest {
@@ -96,7 +99,50 @@ class IxgbeCommandLineTest {
                 error("run", "--backend", "ixgbe", "--pci", "0000:03:00.0", "--mtu", "9000"));
         assertEquals("--mac does not apply to --backend ixgbe: the 82599 uses the MAC address in its EEPROM.",
                 error("run", "--backend", "ixgbe", "--pci", "0000:03:00.0", "--mac", "02:00:00:00:00:01"));
-        assertEquals("unknown backend 'ixgbe': the backends are tap, virtio.", error("pktgen", "--backend", "ixgbe"));
+    }
+
+    @Test
+    void pktgenAndFwdTakeTheIxgbeBackend() throws UsageException {
+        assertEquals(new Pktgen(new DeviceOptions("ixgbe", null, null, null, "0000:03:00.0", "/mnt/huge"), 3, 60, 32),
+                CommandLine.parse("pktgen", "--backend", "ixgbe", "--pci", "0000:03:00.0", "--hugepages", "/mnt/huge",
+                        "--seconds", "3"));
+        assertEquals(new Fwd(new DeviceOptions("ixgbe", null, null, null, "0000:03:00.0", null),
+                new DeviceOptions("ixgbe", null, null, null, "0000:03:00.1", null), 10, 32),
+                CommandLine.parse("fwd", "--backend", "ixgbe", "--pci", "0000:03:00.0", "--pci2", "0000:03:00.1"));
+        assertEquals("ixgbe 0000:03:00.0", new DeviceOptions("ixgbe", null, null, null, "0000:03:00.0", null).describe());
+    }
+
+    @Test
+    void packetToolsOnIxgbeNeedPciAndRefuseTapOptionsAndMac() {
+        assertEquals("--backend ixgbe needs --pci ADDR, the 82599 port's PCI address like 0000:03:00.0: see ./netstack pktgen --help.",
+                error("pktgen", "--backend", "ixgbe"));
+        assertEquals("--backend ixgbe needs --pci2 ADDR, the 82599 port's PCI address like 0000:03:00.0: see ./netstack fwd --help.",
+                error("fwd", "--backend", "ixgbe", "--pci", "0000:03:00.0"));
+        assertEquals("--tap applies to --backend tap only: an ixgbe device has no kernel side.",
+                error("pktgen", "--backend", "ixgbe", "--pci", "0000:03:00.0", "--tap", "ns0"));
+        assertEquals("--host-address2 applies to --backend tap only: an ixgbe device has no kernel side.",
+                error("fwd", "--backend", "ixgbe", "--pci", "0000:03:00.0", "--pci2", "0000:03:00.1", "--host-address2", "198.18.0.1/24"));
+        assertEquals("--mac does not apply to --backend ixgbe: the 82599 uses the MAC address in its EEPROM.",
+                error("pktgen", "--backend", "ixgbe", "--pci", "0000:03:00.0", "--mac", "02:00:00:00:00:01"));
+        assertEquals("fwd needs two different devices: give --pci A --pci2 B.",
+                error("fwd", "--backend", "ixgbe", "--pci", "0000:03:00.0", "--pci2", "0000:03:00.0"));
+        assertEquals("--pci applies to --backend virtio or ixgbe only, not to tap.",
+                error("pktgen", "--backend", "tap", "--pci", "0000:03:00.0"));
+    }
+
+    @Test
+    void pktgenAndFwdOnAnAbsentPortExitWithOneSentenceBeforeTouchingAnything() {
+        for (String[] args : new String[][] {
+                {"pktgen", "--backend", "ixgbe", "--pci", ABSENT, "--seconds", "1"},
+                {"fwd", "--backend", "ixgbe", "--pci", ABSENT, "--pci2", "0000:ff:1f.6", "--seconds", "1"}}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(1, status, args[0]);
+            assertEquals("netstack: There is no PCI device " + ABSENT + ": check the address with lspci -D.\n",
+                    err.toString(StandardCharsets.UTF_8), args[0]);
+            assertEquals("", out.toString(StandardCharsets.UTF_8), args[0]);
+        }
     }
 
     @Test

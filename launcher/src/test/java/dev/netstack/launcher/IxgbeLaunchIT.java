@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code bin/netstack run --backend ixgbe --pci 0000:ff:1f.7} of the built distribution, on a
+ * {@code bin/netstack run|pktgen --backend ixgbe --pci 0000:ff:1f.7} of the built distribution, on a
  * machine without that device (no machine of this project's kind has bus ff): exit status 1 and
  * one line naming the address and what to check, before anything starts. Only that nonexistent
  * address is used; this machine's PCI devices are never touched.
@@ -44,5 +44,22 @@ class IxgbeLaunchIT {
         assertEquals("netstack: There is no PCI device " + ABSENT + ": check the address with lspci -D.\n", err);
         assertEquals("", out);
         assertFalse(Files.exists(run), "nothing started");
+    }
+
+    @Test
+    void pktgenOnAnAbsentPciDeviceExitsWithOneSentence() throws IOException, InterruptedException {
+        assertTrue(Files.isExecutable(dist.resolve("bin/netstack")), "build the distribution first: mvn -pl launcher -am package");
+        assertFalse(Files.exists(Path.of("/sys/bus/pci/devices", ABSENT)), "this machine has a device at " + ABSENT);
+        ProcessBuilder builder = new ProcessBuilder(dist.resolve("bin/netstack").toString(), "pktgen", "--backend", "ixgbe",
+                "--pci", ABSENT, "--seconds", "1");
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process process = builder.start();
+        process.getOutputStream().close();
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "pktgen did not exit");
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(1, process.exitValue(), out + err);
+        assertEquals("netstack: There is no PCI device " + ABSENT + ": check the address with lspci -D.\n", err);
+        assertEquals("", out);
     }
 }

@@ -99,7 +99,7 @@ class VirtioCommandLineTest {
     @Test
     void unknownBackendListsTheBackends() {
         assertEquals("unknown backend 'dpdk': the backends are tap, virtio, ixgbe.", error("run", "--backend", "dpdk"));
-        assertEquals("unknown backend 'dpdk': the backends are tap, virtio.", error("pktgen", "--backend", "dpdk"));
+        assertEquals("unknown backend 'dpdk': the backends are tap, virtio, ixgbe.", error("pktgen", "--backend", "dpdk"));
     }
 
     @Test

@@ -59,7 +59,8 @@ public final class Bench {
                 return 1;
             }
         } else {
-            int removed = NetNs.cleanup(Rig.PREFIX);
+            int removed = NetNs.cleanup(Rig.PREFIX); // kills what ran inside, testpmd included
+            Testpmd.cleanup(Rig.PREFIX);
             if (removed > 0) {
                 err.println("netstack bench: removed " + removed + " namespace(s) left by an earlier run");
             }
@@ -110,7 +111,7 @@ public final class Bench {
     }
 
     private void runEnvironment(Env env, Report report) {
-        List<Workloads.Cell> cells = Workloads.cells(options.workloads());
+        List<Workloads.Cell> cells = Workloads.cells(options.workloads(), env);
         if (cells.isEmpty()) {
             return;
         }
@@ -144,7 +145,7 @@ public final class Bench {
     }
 
     static String system(Env env) {
-        return env.kernel ? "kernel" : "netstack";
+        return env.system();
     }
 
     /**
@@ -174,6 +175,7 @@ public final class Bench {
             }
             long count0 = t.counter.getAsLong();
             long sent0 = t.sent == null ? 0 : t.sent.getAsLong();
+            long externalCpu0 = t.externalCpuNs == null ? -1 : t.externalCpuNs.getAsLong();
             Meter.Reading start = Meter.read();
             t.control.measuring = true;
             Thread.sleep((long) (options.durationSeconds() * 1000));
@@ -181,6 +183,7 @@ public final class Bench {
             long count1 = t.counter.getAsLong();
             long sent1 = t.sent == null ? 0 : t.sent.getAsLong();
             Meter.Reading d = Meter.delta(start, Meter.read());
+            long externalCpu1 = t.externalCpuNs == null ? -1 : t.externalCpuNs.getAsLong();
             boolean stopped = t.stop(STOP_TIMEOUT_MS);
             double seconds = d.wallNs() / 1e9;
             long delta = count1 - count0;
@@ -202,10 +205,12 @@ public final class Bench {
             if (failure != null) {
                 notes.add("failed after the window: " + failure);
             }
+            long allocated = t.externalCpuNs != null ? -1 : d.allocatedBytes(); // another process: no JVM allocation to speak of
+            long cpuNs = t.externalCpuNs == null ? d.cpuNs() : externalCpu0 < 0 || externalCpu1 < 0 ? -1 : externalCpu1 - externalCpu0;
             return new CellResult(cell.name(), env, system(rig.env), delta * cell.factor() / seconds, cell.unit(), ops, cell.op(),
                     seconds, CellResult.latencyUs(t.latency),
-                    d.allocatedBytes() < 0 || ops <= 0 ? Double.NaN : (double) d.allocatedBytes() / ops, d.gcCount(), d.gcMillis(),
-                    d.cpuNs() < 0 || ops <= 0 ? Double.NaN : d.cpuNs() / 1e3 / ops, String.join("; ", notes), null);
+                    allocated < 0 || ops <= 0 ? Double.NaN : (double) allocated / ops, d.gcCount(), d.gcMillis(),
+                    cpuNs < 0 || ops <= 0 ? Double.NaN : cpuNs / 1e3 / ops, String.join("; ", notes), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return CellResult.failed(cell.name(), env, system(rig.env), cell.unit(), "interrupted");

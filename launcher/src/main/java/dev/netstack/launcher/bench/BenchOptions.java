@@ -36,7 +36,8 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
 
     /**
      * Where a cell runs. {@code mem} and {@code tap} measure the stack; {@code loopback} and
-     * {@code veth} the kernel, and each stack environment is compared with its kernel counterpart.
+     * {@code veth} the kernel, and each stack environment is compared with its kernel counterpart;
+     * {@code dpdk} runs DPDK's testpmd on a TAP, the peer of the stack's pktgen over a TAP.
      */
     public enum Env {
         /** Two stacks in this process over an in-memory link: the stack's ceiling. */
@@ -46,7 +47,9 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
         /** JDK sockets over the kernel's loopback, both ends in this process. */
         LOOPBACK("loopback", true, false),
         /** JDK sockets, kernel to kernel over a veth pair between two namespaces. */
-        VETH("veth", true, true);
+        VETH("veth", true, true),
+        /** {@code dpdk-testpmd --forward-mode=txonly} on a net_tap device in a namespace: pktgen-60 only. */
+        DPDK("dpdk", false, true);
 
         public final String option;
         public final boolean kernel;
@@ -56,6 +59,16 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
             this.option = option;
             this.kernel = kernel;
             this.needsRoot = needsRoot;
+        }
+
+        /** What is measured: {@code netstack}, {@code kernel} or {@code dpdk}. */
+        public String system() {
+            return this == DPDK ? "dpdk" : kernel ? "kernel" : "netstack";
+        }
+
+        /** The non-kernel peer a stack environment's packet I/O is also compared with (tap: dpdk), or null. */
+        public Env peer() {
+            return this == TAP ? DPDK : null;
         }
 
         /** The kernel environment a stack environment is compared with (null for kernel ones). */
@@ -179,6 +192,8 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
               loopback JDK sockets over the kernel's loopback (baseline of mem)
               veth     JDK sockets, kernel to kernel over a veth pair, two namespaces (root;
                        baseline of tap; fwd through a kernel bridge)
+              dpdk     dpdk-testpmd --forward-mode=txonly, 60-byte frames on a net_tap device in
+                       a namespace (root; pktgen-60 only; peer of tap's pktgen-60)
 
             Options:
               --duration S     seconds measured per cell, after a short warm-up (default 5)

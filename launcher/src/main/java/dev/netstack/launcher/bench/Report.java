@@ -13,7 +13,9 @@ import java.util.Map;
 
 /**
  * The results of a run as one table and as JSON. A stack row carries the ratio of its figure to
- * the same cell in its kernel baseline (mem to loopback, tap to veth).
+ * the same cell in its kernel baseline (mem to loopback, tap to veth), and, where the same cell
+ * ran in its peer environment (tap's pktgen-60 in dpdk), the ratio to that too: in the note
+ * ("1.10x dpdk") and in the JSON ({@code ratioToDpdk}).
  */
 final class Report {
 
@@ -21,6 +23,7 @@ final class Report {
     private final String header;
     private final List<CellResult> results = new ArrayList<>();
     private final Map<CellResult, Double> ratios = new LinkedHashMap<>();
+    private final Map<CellResult, Double> peerRatios = new LinkedHashMap<>();
 
     Report(BenchOptions options, String header) {
         this.options = options;
@@ -38,13 +41,22 @@ final class Report {
     void computeRatios() {
         for (CellResult r : results) {
             Env env = env(r.env());
-            if (env == null || env.baseline() == null || r.error() != null) {
+            if (env == null || r.error() != null) {
                 continue;
             }
-            for (CellResult k : results) {
-                if (k.env().equals(env.baseline().option) && k.cell().equals(r.cell()) && k.error() == null && k.value() > 0) {
-                    ratios.put(r, r.value() / k.value());
-                }
+            ratio(r, env.baseline(), ratios);
+            ratio(r, env.peer(), peerRatios);
+        }
+    }
+
+    /** Puts {@code r}'s ratio to the same cell in {@code other} into {@code into}, if that cell has a figure. */
+    private void ratio(CellResult r, Env other, Map<CellResult, Double> into) {
+        if (other == null) {
+            return;
+        }
+        for (CellResult k : results) {
+            if (k.env().equals(other.option) && k.cell().equals(r.cell()) && k.error() == null && k.value() > 0) {
+                into.put(r, r.value() / k.value());
             }
         }
     }
@@ -60,6 +72,22 @@ final class Report {
 
     Double ratio(CellResult r) {
         return ratios.get(r);
+    }
+
+    /** The ratio to the same cell in the peer environment (tap's pktgen-60 to dpdk), or null. */
+    Double peerRatio(CellResult r) {
+        return peerRatios.get(r);
+    }
+
+    /** The note, led by the ratio to the peer environment if there is one. */
+    private String note(CellResult r) {
+        Double peer = peerRatios.get(r);
+        Env env = env(r.env());
+        if (peer == null || env == null) {
+            return r.note();
+        }
+        String ratio = String.format(Locale.ROOT, "%.2fx %s", peer, env.peer().option);
+        return r.note().isEmpty() ? ratio : ratio + "; " + r.note();
     }
 
     // ---- table
@@ -84,7 +112,7 @@ final class Report {
                     lat == null ? "" : micros(lat[0]), lat == null ? "" : micros(lat[1]), lat == null ? "" : micros(lat[2]),
                     lat == null ? "" : micros(lat[3]), Double.isNaN(r.allocBytesPerOp()) ? "?" : decimal(r.allocBytesPerOp()),
                     Long.toString(r.gcCount()), Long.toString(r.gcPauseMs()),
-                    Double.isNaN(r.cpuUsPerOp()) ? "?" : decimal(r.cpuUsPerOp()), oneLine(r.note()));
+                    Double.isNaN(r.cpuUsPerOp()) ? "?" : decimal(r.cpuUsPerOp()), oneLine(note(r)));
         }
     }
 
@@ -145,6 +173,8 @@ final class Report {
             b.append(", \"unit\": ").append(string(r.unit()));
             Double ratio = ratios.get(r);
             b.append(", \"ratioToKernel\": ").append(ratio == null ? "null" : num(ratio));
+            Double peer = peerRatios.get(r);
+            b.append(", \"ratioToDpdk\": ").append(peer == null ? "null" : num(peer));
             b.append(", \"ops\": ").append(r.ops());
             b.append(", \"op\": ").append(string(r.op()));
             b.append(", \"seconds\": ").append(num(r.seconds()));

@@ -17,6 +17,7 @@ import java.util.List;
  *   tap       stack 198.18.6.2 ══ TAP bntap0 ══ kernel 198.18.6.1             (namespace bn-..)
  *   loopback  kernel 127.0.0.1  ══ lo ══ kernel 127.0.0.1                      (this namespace)
  *   veth      kernel 198.18.7.1 ══ veth bnva/bnvb ══ kernel 198.18.7.2         (two namespaces)
+ *   dpdk      dpdk-testpmd txonly ══ net_tap bndp0 ══ kernel (counts, drops)  (namespace bn-..)
  * </pre>
  */
 final class Rig implements AutoCloseable {
@@ -24,6 +25,7 @@ final class Rig implements AutoCloseable {
     static final String PREFIX = "bn-";
 
     final Env env;
+    /** Null in {@code dpdk}, which has no sides. */
     final Side first;
     final Side second;
     /** For the packet I/O cells: the namespace of the kernel end (tap) or of the first end (veth). */
@@ -80,6 +82,11 @@ final class Rig implements AutoCloseable {
                     resources.add(ka);
                     resources.add(kb);
                     yield new Rig(env, ka, kb, a, resources);
+                }
+                case DPDK -> {
+                    // No sides: testpmd alone, started per cell in this namespace (Workloads, Testpmd).
+                    NetNs ns = namespace(resources);
+                    yield new Rig(env, null, null, ns, resources);
                 }
             };
         } catch (RuntimeException e) {

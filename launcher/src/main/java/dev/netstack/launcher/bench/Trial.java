@@ -16,6 +16,11 @@ final class Trial implements AutoCloseable {
     LongSupplier counter = () -> 0;
     /** Datagrams or frames sent, when that differs from what the counter counts; else null. */
     LongSupplier sent;
+    /**
+     * CPU time of another process that does the work (testpmd), or null when it is this JVM; when
+     * set, the cell's CPU per op is that process's and bytes allocated per op do not apply.
+     */
+    LongSupplier externalCpuNs;
     /** Clients that stop on {@link Side.Control#stop()}. */
     final List<Side.Client> clients = new ArrayList<>();
     /** Closed in reverse order after the clients. */

@@ -1,6 +1,7 @@
 package dev.netstack.launcher.bench;
 
 import dev.netstack.launcher.PacketLoops;
+import dev.netstack.launcher.bench.BenchOptions.Env;
 import dev.netstack.launcher.bench.BenchOptions.Workload;
 import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketBatch;
@@ -106,9 +107,17 @@ final class Workloads {
                 t.counter = () -> link.a().counters(0).txPackets;
             }
             case TAP -> {
+                // Counted where dpdk's frames are counted: received by the kernel side of the TAP.
                 TapDevice tap = t.own(openTap(rig.namespace, "bnpg0", "198.18.8.1/24"));
                 generator(t, "pktgen", tap, null);
-                t.counter = () -> tap.counters(0).txPackets;
+                t.counter = () -> rxPackets(rig.netNs, "bnpg0");
+                t.sent = () -> tap.counters(0).txPackets;
+            }
+            case DPDK -> {
+                // The peer: DPDK's own generator on a TAP of its own, counted the same way.
+                Testpmd testpmd = t.client(Testpmd.start(rig.netNs, "bndp0", FRAME_BYTES, t.control));
+                t.counter = testpmd::ops;
+                t.externalCpuNs = testpmd::cpuNs;
             }
             case VETH -> {
                 // The kernel's counterpart: a UDP socket sending 18-byte datagrams (60-byte frames),
@@ -166,7 +175,21 @@ final class Workloads {
                 t.counter = () -> txPackets(r, "bnkr2");
             }
             case LOOPBACK -> throw new UnsupportedOperationException("loopback has no forwarding; the kernel's is measured in veth");
+            case DPDK -> throw new UnsupportedOperationException("dpdk runs pktgen-60 only");
         }
+    }
+
+    /**
+     * Frames the kernel side of TAP {@code device} in {@code ns} has received (what a userspace
+     * generator wrote to it), from {@code /sys/class/net/DEVICE/statistics/rx_packets} as seen in
+     * the namespace ({@code ip netns exec} mounts its own sysfs).
+     */
+    static long rxPackets(NetNs ns, String device) {
+        dev.netstack.test.Exec.Result r = ns.exec("cat", "/sys/class/net/" + device + "/statistics/rx_packets");
+        if (!r.ok()) {
+            throw new IllegalStateException("cannot read the rx counter of " + device + " in " + ns.name() + ": " + r.stderr().strip());
+        }
+        return Long.parseLong(r.stdout().strip());
     }
 
     private static final Pattern TX_PACKETS = Pattern.compile("\"tx\":\\{\"bytes\":\\d+,\"packets\":(\\d+)");
@@ -243,6 +266,15 @@ final class Workloads {
             if (workloads.contains(c.workload())) {
                 cells.add(c);
             }
+        }
+        return cells;
+    }
+
+    /** The cells of {@code workloads} that run in {@code env}: every one, but pktgen-60 alone in dpdk. */
+    static List<Cell> cells(java.util.Set<Workload> workloads, Env env) {
+        List<Cell> cells = cells(workloads);
+        if (env == Env.DPDK) {
+            cells.removeIf(c -> !c.name().equals("pktgen-60"));
         }
         return cells;
     }

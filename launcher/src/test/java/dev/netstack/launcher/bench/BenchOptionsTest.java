@@ -38,7 +38,7 @@ class BenchOptionsTest {
     @Test
     void rejectsWhatItDoesNotKnowInOneSentence() {
         assertMessage("unknown workload 'tcp' for --only: the workloads are rr, crr, bulk, udp, pktio.", "--only", "rr,tcp");
-        assertMessage("unknown environment 'dpdk' for --env: the environments are mem, tap, loopback, veth.", "--env", "dpdk");
+        assertMessage("unknown environment 'xdp' for --env: the environments are mem, tap, loopback, veth, dpdk.", "--env", "xdp");
         assertMessage("--duration needs seconds from 0.05 to 600, like 5 or 0.2, not 'forever'.", "--duration", "forever");
         assertMessage("--duration needs seconds from 0.05 to 600, like 5 or 0.2, not '0'.", "--duration", "0");
         assertMessage("unknown option '--fast' for bench: see ./netstack bench --help.", "--fast", "1");
@@ -52,6 +52,20 @@ class BenchOptionsTest {
         assertEquals(Env.VETH, Env.TAP.baseline());
         assertNull(Env.VETH.baseline());
         assertTrue(Env.TAP.needsRoot && Env.VETH.needsRoot && !Env.MEM.needsRoot && !Env.LOOPBACK.needsRoot);
+    }
+
+    @Test
+    void dpdkIsThePeerOfTapAndRunsPktgenOnly() {
+        assertEquals(Env.DPDK, Env.TAP.peer());
+        assertNull(Env.MEM.peer());
+        assertNull(Env.DPDK.baseline());
+        assertEquals("dpdk", Env.DPDK.system());
+        assertEquals("netstack", Env.TAP.system());
+        assertEquals("kernel", Env.VETH.system());
+        assertTrue(Env.DPDK.needsRoot);
+        assertEquals(List.of("pktgen-60"), Workloads.cells(EnumSet.allOf(BenchOptions.Workload.class), Env.DPDK).stream()
+                .map(Workloads.Cell::name).toList());
+        assertEquals(Workloads.CELLS, Workloads.cells(EnumSet.allOf(BenchOptions.Workload.class), Env.TAP));
     }
 
     private static void assertMessage(String message, String... args) {

@@ -34,6 +34,32 @@ class ReportTest {
     }
 
     @Test
+    void tapPktgenGetsItsRatioToDpdkInTheNoteAndJson() {
+        Report report = new Report(BenchOptions.defaults(), "header");
+        CellResult tap = new CellResult("pktgen-60", "tap", "netstack", 0.9, "Mpps", 900_000, "frame", 1.0, null, 0.001, 0, 0, 0.6,
+                "sent 900,000/s", null);
+        CellResult dpdk = new CellResult("pktgen-60", "dpdk", "dpdk", 0.6, "Mpps", 600_000, "frame", 1.0, null, Double.NaN, 0, 0,
+                Double.NaN, "", null);
+        report.add(tap);
+        report.add(dpdk);
+        report.computeRatios();
+        assertEquals(1.5, report.peerRatio(tap), 1e-12);
+        assertNull(report.peerRatio(dpdk));
+        assertNull(report.ratio(tap)); // no veth row
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        report.printTable(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertTrue(lines.get(3).startsWith("pktgen-60      tap      netstack") && lines.get(3).endsWith("1.50x dpdk; sent 900,000/s"),
+                lines.get(3));
+        assertTrue(lines.get(4).startsWith("pktgen-60      dpdk     dpdk"), lines.get(4));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> results = (List<Map<String, Object>>) ((Map<String, Object>) MiniJson.parse(report.json())).get("results");
+        assertEquals(1.5, (Double) results.get(0).get("ratioToDpdk"), 1e-12);
+        assertTrue(results.get(1).containsKey("ratioToDpdk"));
+        assertNull(results.get(1).get("ratioToDpdk"));
+    }
+
+    @Test
     void jsonIsValidAndKeepsFailedCellsWithTheirError() {
         Report report = new Report(BenchOptions.defaults(), "a \\ header");
         report.add(result("mem", "netstack", 12_345.678));
