@@ -461,7 +461,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
                 afterRead();
                 return n;
             }
-            if (end || state == DONE) {
+            if (end || failed()) {
                 return endOfStream();
             }
             if (!blocking) {
@@ -489,7 +489,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
                 afterRead();
                 return n;
             }
-            if (end || state == DONE) {
+            if (end || failed()) {
                 return endOfStream();
             }
             if (!blocking) {
@@ -517,7 +517,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
                 afterRead();
                 return n;
             }
-            if (end || state == DONE) {
+            if (end || failed()) {
                 return endOfStream();
             }
             if (!blocking) {
@@ -551,6 +551,16 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         return 0;
     }
 
+    /**
+     * The connection failed (reset, timed out, refused): reads end at once with its error. A
+     * connection that closed cleanly is DONE too (TIME_WAIT, our FIN acknowledged and the peer's
+     * received), but it may still hold data the ring toward the application had no room for; the
+     * pump moves that data and then sets {@code eof}, so only {@code eof} ends its stream.
+     */
+    private boolean failed() {
+        return state == DONE && connError != null;
+    }
+
     private int endOfStream() {
         if (rx.readable() > 0) {
             return 0; // data arrived just now: the caller loops
@@ -574,11 +584,11 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         boolean inTime = true;
         // Every condition that ends the wait is re-read after publishing readWaiter: shutdownInput
         // from another thread sets its flag and then reads readWaiter, so one of the two sees the other.
-        if (rx.readable() == 0 && zcRecv.size() == 0 && !eof && state != DONE && !closed && !inputShutdown) {
+        if (rx.readable() == 0 && zcRecv.size() == 0 && !eof && !failed() && !closed && !inputShutdown) {
             inTime = park(this, deadlineNs);
         }
         readWaiter = null;
-        if (!inTime && rx.readable() == 0 && zcRecv.size() == 0 && !eof && state != DONE && !inputShutdown) {
+        if (!inTime && rx.readable() == 0 && zcRecv.size() == 0 && !eof && !failed() && !inputShutdown) {
             throw new SocketException(SocketError.TIMED_OUT, "no data within the receive timeout");
         }
     }
@@ -697,13 +707,13 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
                 return null;
             }
             boolean end = eof;
-            boolean done = state == DONE;
+            boolean failed = failed();
             PacketBuffer b = zcRecv.poll();
             if (b != null) {
                 afterRead();
                 return b;
             }
-            if (end || done) {
+            if (end || failed) {
                 SocketError e = connError;
                 if (e != null) {
                     throw new SocketException(e);
@@ -869,7 +879,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
                 if (connectPending) {
                     ops |= SocketSelector.OP_CONNECT;
                 }
-                if (rx.readable() > 0 || zcRecv.size() > 0 || eof || s == DONE || inputShutdown) {
+                if (rx.readable() > 0 || zcRecv.size() > 0 || eof || failed() || inputShutdown) {
                     ops |= SocketSelector.OP_READ;
                 }
                 if (s == DONE || tx.writable() > 0) {

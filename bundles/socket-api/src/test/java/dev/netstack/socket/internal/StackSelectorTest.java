@@ -171,7 +171,12 @@ class StackSelectorTest {
                     s.send(data, 0, data.length);
                     s.shutdownOutput();
                 });
-                byte[] back = TcpStreamSocketTest.readFully(s, data.length);
+                byte[] back;
+                try {
+                    back = TcpStreamSocketTest.readFully(s, data.length);
+                } catch (AssertionError e) {
+                    throw new AssertionError("client " + id + ": " + e.getMessage() + "; " + ((TcpStreamSocket) s).debugState(), e);
+                }
                 writer.join();
                 assertEquals(-1, s.receive(new byte[1], 0, 1));
                 assertArrayEquals(data, back);

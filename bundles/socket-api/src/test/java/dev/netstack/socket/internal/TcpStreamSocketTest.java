@@ -746,6 +746,133 @@ class TcpStreamSocketTest {
         assertEquals(SocketError.PROTOCOL_STOPPED, assertThrows(SocketException.class, sockets::openDatagram).error());
     }
 
+    /**
+     * The connection reaches TIME_WAIT (our FIN acknowledged, the peer's FIN received) while more of
+     * the peer's data waits in the connection than the ring toward the application holds. That data
+     * is still the stream's: end of stream comes only after it. The shard is held while the
+     * application reads, so the pump that would move the rest into the ring cannot run in between.
+     */
+    @Test
+    void dataStillInTheConnectionWhenItReachesTimeWaitIsReadBeforeEndOfStream() throws Exception {
+        net.close();
+        net = new TwoStacks(4096, java.util.Map.of());
+        StreamSocket server = listen(7030);
+        StreamSocket client = net.a.sockets.openStream();
+        client.connect(TwoStacks.B, 7030);
+        StreamSocket peer = server.accept();
+        client.shutdownOutput();
+        assertEquals(-1, peer.receive(new byte[1], 0, 1));
+        byte[] data = random(30, 40_000);
+        peer.send(data, 0, data.length);
+        peer.close(); // FIN after the data: the client goes from FIN_WAIT_2 to TIME_WAIT
+        awaitDone((TcpStreamSocket) client);
+
+        byte[] got = new byte[data.length];
+        int at = 0;
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        net.a.loop.execute(() -> {
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        int r;
+        int ops;
+        try {
+            client.setBlocking(false);
+            while ((r = client.receive(got, at, got.length - at)) > 0) {
+                at += r;
+            }
+            ops = client.readyOps();
+        } finally {
+            hold.countDown();
+        }
+        assertTrue(at < data.length, "the ring held only part of the data: " + at);
+        assertEquals(0, r, "no end of stream while the connection still holds " + (data.length - at) + " bytes");
+        assertEquals(0, ops & SocketSelector.OP_READ, "not readable while the rest waits for the shard");
+        client.setBlocking(true);
+        while (at < data.length && (r = client.receive(got, at, got.length - at)) > 0) {
+            at += r;
+        }
+        assertEquals(data.length, at);
+        assertArrayEquals(data, got);
+        assertEquals(-1, client.receive(new byte[1], 0, 1));
+        client.close();
+        server.close();
+    }
+
+    /** As above, with zero-copy receive: the buffers still in the connection come before the end. */
+    @Test
+    void zeroCopyDataStillInTheConnectionWhenItReachesTimeWaitIsReadBeforeEndOfStream() throws Exception {
+        net.close();
+        // a window for all the data from the start: the client reads nothing until its connection is done
+        net = new TwoStacks(64 * 1024, java.util.Map.of("initial_receive_window_bytes", 256 * 1024));
+        StreamSocket server = listen(7031);
+        StreamSocket client = net.a.sockets.openStream();
+        client.setZeroCopyReceive(true);
+        client.connect(TwoStacks.B, 7031);
+        StreamSocket peer = server.accept();
+        client.shutdownOutput();
+        assertEquals(-1, peer.receive(new byte[1], 0, 1));
+        byte[] data = random(31, 120_000); // more segments than the socket's queue of received buffers (64)
+        peer.send(data, 0, data.length);
+        peer.close();
+        awaitDone((TcpStreamSocket) client);
+
+        byte[] got = new byte[data.length];
+        int at = 0;
+        java.util.concurrent.CountDownLatch hold = new java.util.concurrent.CountDownLatch(1);
+        net.a.loop.execute(() -> {
+            try {
+                hold.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        dev.netstack.nic.PacketBuffer b;
+        int ops;
+        try {
+            client.setBlocking(false);
+            while ((b = client.receiveBuffer()) != null) {
+                at = copyOut(b, got, at);
+                client.release(b);
+            }
+            ops = client.readyOps();
+        } finally {
+            hold.countDown();
+        }
+        assertTrue(at < data.length, "the queue held only part of the data: " + at);
+        assertEquals(0, ops & SocketSelector.OP_READ,
+                "not readable (no data, no end) while the rest waits for the shard: " + (data.length - at) + " bytes");
+        client.setBlocking(true);
+        while ((b = client.receiveBuffer()) != null) {
+            at = copyOut(b, got, at);
+            client.release(b);
+        }
+        assertEquals(data.length, at);
+        assertArrayEquals(data, got);
+        client.close();
+        server.close();
+    }
+
+    private static int copyOut(dev.netstack.nic.PacketBuffer b, byte[] into, int at) {
+        java.lang.foreign.MemorySegment.copy(b.segment(), java.lang.foreign.ValueLayout.JAVA_BYTE, b.offset(), into, at,
+                b.length());
+        return at + b.length();
+    }
+
+    /** Waits (bounded, only a hang fails) until the connection under {@code s} has closed. */
+    private static void awaitDone(TcpStreamSocket s) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (s.state() != TcpStreamSocket.DONE) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the connection did not close: " + s.debugState());
+            }
+            Thread.sleep(1);
+        }
+    }
+
     @Test
     void zeroCopyReceiveHandsOverTheDevicesOwnBuffers() {
         StreamSocket server = net.b.sockets.openStream();
