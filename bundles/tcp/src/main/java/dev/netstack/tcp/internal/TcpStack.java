@@ -797,10 +797,17 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     }
 
     void releaseBuffersForTimeWait(Tcb tcb) {
-        // TIME_WAIT keeps only sequence state; the send buffer is empty (our FIN was acknowledged).
+        // TIME_WAIT keeps only sequence state; the send buffer is empty (our FIN was acknowledged)
+        // and the receive buffer too unless a half-closed application still reads (it stays then).
+        // Held for 2 MSL, each TIME_WAIT connection would otherwise pin a receive ring (256 KiB by
+        // default): at thousands of connections a second, gigabytes of native memory.
         if (tcb.sendBuf != null && tcb.sendBuf.length() == 0) {
             recycle(tcb.sendBuf);
             tcb.sendBuf = null;
+        }
+        if (tcb.rcvBuf != null && tcb.rcvBuf.length() == 0) {
+            recycle(tcb.rcvBuf);
+            tcb.rcvBuf = null;
         }
     }
 
@@ -1100,7 +1107,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         }
         MemorySegment bytes = buffer.segment();
         int ackNumber = (flags & TcpHeader.ACK) != 0 ? tcb.rcvNxt : 0;
-        int window = tcb.rcvBuf == null ? 0 : tcb.windowField(syn);
+        int window = tcb.windowField(syn); // without a ring (TIME_WAIT): the edge advertised last
         TcpHeader h = out.wrap(bytes, at);
         h.sourcePort(tcb.localPort).destinationPort(tcb.remotePort).sequence(seq).acknowledgment(ackNumber)
                 .headerLength(headerLength).flags(flags).window(window).checksum(0).urgentPointer(0);

@@ -273,4 +273,22 @@ class TcbStateTest {
             other.abort();
         }
     }
+
+    @Test
+    void timeWaitHoldsNoBuffersAndStillAcknowledgesARetransmittedFin() {
+        // RFC 9293 §3.6/§3.10.7.4: TIME_WAIT only has to recognize old duplicates and acknowledge a
+        // retransmitted FIN; it keeps sequence state, not the rings (2 MSL of a 256 KiB receive ring
+        // per closed connection ran the crr benchmark out of native memory)
+        try (TcpScript t = new TcpScript()) {
+            Passive p = inTimeWait(t, true);
+            Tcb tcb = (Tcb) p.connection;
+            assertEquals(null, tcb.sendBuf, "send ring given back");
+            assertEquals(null, tcb.rcvBuf, "receive ring given back");
+            t.segment(F | A, PEER_ISS + 1, p.iss + 2).ts(++t.peerTsVal, 0).send();
+            Seg ack = t.expect(A, p.iss + 2, PEER_ISS + 2);
+            assertTrue(ack.window() > 0, "the right edge advertised before stays: " + ack);
+            assertEquals(TcpState.TIME_WAIT, p.connection.state());
+            assertEquals(-1, p.connection.receive(java.lang.foreign.MemorySegment.ofArray(new byte[8]), 0, 8));
+        }
+    }
 }
