@@ -1396,14 +1396,16 @@ final class Tcb implements TcpConnection {
      */
     int windowField(boolean syn) {
         int charged = rcvCharged(); // zero-copy: buffers ready or lent count like ring bytes
-        int free = Math.min(rcvBuf.capacity() - charged, rcvWindowLimit - charged);
+        // TIME_WAIT gave its ring back (TcpStack#releaseBuffersForTimeWait): no room, the edge stays
+        int capacity = rcvBuf == null ? 0 : rcvBuf.capacity();
+        int free = Math.min(capacity - charged, rcvWindowLimit - charged);
         if (free < 0) {
             free = 0;
         }
         int candidate = rcvNxt + free;
-        int threshold = Math.min(rcvBuf.capacity() / 2, rcvMss);
+        int threshold = Math.min(capacity / 2, rcvMss);
         if (lt(rcvAdvRight, candidate) && (candidate - rcvAdvRight >= threshold || rcvAdvRight == rcvNxt && free > 0
-                && free >= Math.min(threshold, rcvBuf.capacity() - charged))) {
+                && free >= Math.min(threshold, capacity - charged))) {
             rcvAdvRight = candidate;
         }
         int window = Math.max(0, rcvAdvRight - rcvNxt);

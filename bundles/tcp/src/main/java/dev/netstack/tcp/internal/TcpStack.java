@@ -98,6 +98,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     final TimerWheel timers;
     final Counters counters = Counters.of("tcp", TcpCounter.class);
     final SplittableRandom random;
+    /** RFC 6056 §3.3.4 "table": per-bucket counters of ephemeral port selection (a power of two long). */
+    private final int[] portCounters = new int[256];
     private final SipHash isnHash;
     private final SipHash cookieHash;
     private final ConnectionTable table;
@@ -158,6 +160,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         this.isnHash = new SipHash(random.nextLong(), random.nextLong());
         this.cookieHash = new SipHash(random.nextLong(), random.nextLong());
         this.cookieTsOffset = random.nextInt();
+        for (int i = 0; i < portCounters.length; i++) {
+            portCounters[i] = random.nextInt(); // RFC 6056 §3.3.4: table[i] = random()
+        }
         this.sendBufferBytes = (int) checked("send.buffer.bytes", config.send_buffer_bytes(), 4096, 1 << 30, 256 << 10);
         this.receiveBufferBytes = (int) checked("receive.buffer.bytes", config.receive_buffer_bytes(), 4096, 1 << 30,
                 256 << 10);
@@ -433,13 +438,17 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
 
     /**
      * RFC 6191 §2: a SYN for a connection in TIME_WAIT starts a new incarnation if its timestamp is
-     * newer than TS.Recent (or, without timestamps, its sequence number is above RCV.NXT, RFC 9293
-     * §3.10.7.4 / RFC 1122 §4.2.2.13). Otherwise the TIME_WAIT connection handles it (it ACKs).
+     * newer than TS.Recent, or equal to it with the sequence number above RCV.NXT (or, without
+     * timestamps, its sequence number is above RCV.NXT, RFC 9293 §3.10.7.4 / RFC 1122 §4.2.2.13).
+     * Otherwise the TIME_WAIT connection handles it (it ACKs).
      */
     private boolean timeWaitReuse(Tcb old, SegmentView s, long nowNs) {
         boolean newer;
         if (old.tsOk && s.options.hasTimestamp) {
-            newer = Tcb.lt(old.tsRecent, s.options.tsVal);
+            // RFC 6191 §2 first and second bullets: a newer timestamp, or (timestamp clocks tick in
+            // milliseconds; a 4-tuple may come back within one tick) the same one and a higher sequence
+            newer = Tcb.lt(old.tsRecent, s.options.tsVal)
+                    || old.tsRecent == s.options.tsVal && Tcb.lt(old.rcvNxt, s.seq);
         } else {
             newer = Tcb.lt(old.rcvNxt, s.seq);
         }
@@ -788,10 +797,17 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     }
 
     void releaseBuffersForTimeWait(Tcb tcb) {
-        // TIME_WAIT keeps only sequence state; the send buffer is empty (our FIN was acknowledged).
+        // TIME_WAIT keeps only sequence state; the send buffer is empty (our FIN was acknowledged)
+        // and the receive buffer too unless a half-closed application still reads (it stays then).
+        // Held for 2 MSL, each TIME_WAIT connection would otherwise pin a receive ring (256 KiB by
+        // default): at thousands of connections a second, gigabytes of native memory.
         if (tcb.sendBuf != null && tcb.sendBuf.length() == 0) {
             recycle(tcb.sendBuf);
             tcb.sendBuf = null;
+        }
+        if (tcb.rcvBuf != null && tcb.rcvBuf.length() == 0) {
+            recycle(tcb.rcvBuf);
+            tcb.rcvBuf = null;
         }
     }
 
@@ -865,16 +881,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         TcpOptions o = options == null ? TcpOptions.defaults() : options;
         int port = localPort;
         if (port == 0) {
-            int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
-            int start = random.nextInt(span);
-            for (int i = 0; i < span; i++) {
-                int candidate = EPHEMERAL_FIRST + (start + i) % span;
-                if (listeners[candidate] == null && reservations[candidate] == null
-                        && table.find(local, candidate, remoteAddress, remotePort) == null) {
-                    port = candidate;
-                    break;
-                }
-            }
+            port = ephemeralPort(local, remoteAddress, remotePort);
             if (port == 0) {
                 throw new TcpException(TcpError.ADDRESS_NOT_AVAILABLE);
             }
@@ -893,6 +900,32 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         counters.increment(TcpCounter.ACTIVE_OPENS);
         tcb.openActive(now);
         return tcb;
+    }
+
+    /**
+     * RFC 6056 §3.3.4 (Algorithm 4, double-hash port selection): the search for a free port starts at
+     * F(local, remote, remote port) plus a counter G(...) picks out of {@link #portCounters}, and that
+     * counter moves on with every port tried. Successive connections to one destination therefore
+     * take successive ports and come back to a port only after the whole range, instead of
+     * (random choice, §3.3.1) picking a port whose 4-tuple a connection closed a moment ago: the
+     * peer still holds it in TIME_WAIT and, with the timestamp clock (1 ms ticks) not yet moved,
+     * may refuse the SYN (RFC 6191 §2), which then waits for one initial RTO.
+     *
+     * @return a port no listener, reservation or connection to this destination uses, or 0
+     */
+    private int ephemeralPort(int local, int remoteAddress, int remotePort) {
+        long addresses = ((long) local << 32) | (remoteAddress & 0xFFFF_FFFFL);
+        int offset = (int) (isnHash.hash(addresses, remotePort, 2) >>> 33);
+        int index = (int) isnHash.hash(addresses, remotePort, 3) & (portCounters.length - 1);
+        int span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+        for (int i = 0; i < span; i++) {
+            int candidate = EPHEMERAL_FIRST + Integer.remainderUnsigned(offset + portCounters[index]++, span);
+            if (listeners[candidate] == null && reservations[candidate] == null
+                    && table.find(local, candidate, remoteAddress, remotePort) == null) {
+                return candidate;
+            }
+        }
+        return 0;
     }
 
     @Override
@@ -1074,7 +1107,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         }
         MemorySegment bytes = buffer.segment();
         int ackNumber = (flags & TcpHeader.ACK) != 0 ? tcb.rcvNxt : 0;
-        int window = tcb.rcvBuf == null ? 0 : tcb.windowField(syn);
+        int window = tcb.windowField(syn); // without a ring (TIME_WAIT): the edge advertised last
         TcpHeader h = out.wrap(bytes, at);
         h.sourcePort(tcb.localPort).destinationPort(tcb.remotePort).sequence(seq).acknowledgment(ackNumber)
                 .headerLength(headerLength).flags(flags).window(window).checksum(0).urgentPointer(0);

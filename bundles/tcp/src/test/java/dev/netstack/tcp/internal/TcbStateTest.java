@@ -214,4 +214,81 @@ class TcbStateTest {
             other.abort();
         }
     }
+
+    @Test
+    void synInTimeWaitWithEqualTimestampAndHigherSequenceReopens() {
+        // RFC 6191 §2, second bullet: a SYN whose timestamp equals the last one seen (timestamp clocks
+        // tick in milliseconds; a 4-tuple can come back within one tick) and whose sequence number is
+        // above the old incarnation's starts a new one; answering it from TIME_WAIT stalls the peer
+        // for one initial RTO (the crr benchmark's p99.99 of 1 s)
+        try (TcpScript t = new TcpScript()) {
+            Passive p = inTimeWait(t, true);
+            t.segment(S, PEER_ISS + 100_000, 0).ts(t.peerTsVal, 0).mss(1460).send();
+            Seg synAck = t.expect(S | A);
+            assertEquals(PEER_ISS + 100_001, synAck.ack());
+            assertEquals(1, t.counter(TcpCounter.TIME_WAIT_REUSED));
+            assertEquals(TcpState.CLOSED, p.connection.state());
+        }
+    }
+
+    @Test
+    void synInTimeWaitWithEqualTimestampAndOldSequenceIsAnsweredByTheOldConnection() {
+        // RFC 6191 §2: equal timestamp but a sequence number inside the old incarnation: no reuse
+        try (TcpScript t = new TcpScript()) {
+            Passive p = inTimeWait(t, true);
+            t.segment(S, PEER_ISS + 1, 0).ts(t.peerTsVal, 0).mss(1460).send();
+            t.expect(A, p.iss + 2, PEER_ISS + 2);
+            assertEquals(0, t.counter(TcpCounter.TIME_WAIT_REUSED));
+            assertEquals(TcpState.TIME_WAIT, p.connection.state());
+        }
+    }
+
+    @Test
+    void successiveConnectsToOneDestinationTakeSuccessivePorts() {
+        // RFC 6056 §3.3.4 (double-hash port selection): the port search for a destination continues
+        // where the last one stopped, so a port comes back only after the whole range. A random port
+        // per connect (§3.3.1) soon picks a 4-tuple closed a moment ago that the peer still holds in
+        // TIME_WAIT with the timestamp clock not yet moved, and the SYN waits for one initial RTO.
+        try (TcpScript t = new TcpScript()) {
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            int previous = -1;
+            for (int i = 0; i < 2_000; i++) {
+                TcpConnection c = t.stack.connect(PEER, 80, 0, 0, TcpOptions.defaults(), new Events());
+                Seg syn = t.expect(S);
+                int port = syn.sourcePort();
+                assertTrue(port >= 32_768 && port <= 60_999, "ephemeral range (RFC 6056 §2.1): " + port);
+                assertTrue(seen.add(port), "port " + port + " came back after " + i + " connections");
+                if (previous >= 0) {
+                    assertEquals(previous == 60_999 ? 32_768 : previous + 1, port, "the next port for this destination");
+                }
+                previous = port;
+                c.abort();
+                t.drain();
+            }
+            // another destination starts elsewhere in the range (its own offset F)
+            TcpConnection other = t.stack.connect(PEER, 81, 0, 0, TcpOptions.defaults(), new Events());
+            Seg syn = t.expect(S);
+            assertTrue(syn.sourcePort() != (previous == 60_999 ? 32_768 : previous + 1) || !seen.contains(syn.sourcePort()),
+                    "port " + syn.sourcePort());
+            other.abort();
+        }
+    }
+
+    @Test
+    void timeWaitHoldsNoBuffersAndStillAcknowledgesARetransmittedFin() {
+        // RFC 9293 §3.6/§3.10.7.4: TIME_WAIT only has to recognize old duplicates and acknowledge a
+        // retransmitted FIN; it keeps sequence state, not the rings (2 MSL of a 256 KiB receive ring
+        // per closed connection ran the crr benchmark out of native memory)
+        try (TcpScript t = new TcpScript()) {
+            Passive p = inTimeWait(t, true);
+            Tcb tcb = (Tcb) p.connection;
+            assertEquals(null, tcb.sendBuf, "send ring given back");
+            assertEquals(null, tcb.rcvBuf, "receive ring given back");
+            t.segment(F | A, PEER_ISS + 1, p.iss + 2).ts(++t.peerTsVal, 0).send();
+            Seg ack = t.expect(A, p.iss + 2, PEER_ISS + 2);
+            assertTrue(ack.window() > 0, "the right edge advertised before stays: " + ack);
+            assertEquals(TcpState.TIME_WAIT, p.connection.state());
+            assertEquals(-1, p.connection.receive(java.lang.foreign.MemorySegment.ofArray(new byte[8]), 0, 8));
+        }
+    }
 }
