@@ -2,6 +2,7 @@ package dev.netstack.socket.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netstack.ethernet.internal.EthernetConfig;
@@ -281,19 +282,22 @@ class SocketKernelInteropTest {
             StreamSocket second = server.accept();
             second.close(); // FIN first: the stack's end goes to TIME_WAIT
         });
-        Exec.Result r = ns.exec(Duration.ofSeconds(30), PYTHON, "-c", """
+        Exec.Result r = ns.exec(Duration.ofSeconds(60), PYTHON, "-c", """
                 import socket
-                s = socket.create_connection(('198.18.0.2', 8081), timeout=10)
+                s = socket.create_connection(('198.18.0.2', 8081), timeout=25)
                 try:
                     print('data' if s.recv(10) else 'eof')
                 except ConnectionResetError:
                     print('reset')
-                t = socket.create_connection(('198.18.0.2', 8081), timeout=10)
+                t = socket.create_connection(('198.18.0.2', 8081), timeout=25)
                 print('eof' if t.recv(10) == b'' else 'data')
                 t.close()
                 """);
-        acceptor.join();
+        // the kernel side's outcome first: if its script failed, the acceptor still waits for the
+        // second connection, and joining it would hide why
         assertEquals("reset\neof", r.stdout().strip(), r.toString());
+        acceptor.join(Duration.ofSeconds(20));
+        assertFalse(acceptor.isAlive(), "the acceptor has served both connections");
         server.close();
         assertTrue(NetNs.await(() -> sockets.tcp().connections().stream().anyMatch(
                 i -> i.localPort() == 8081 && i.state() == dev.netstack.tcp.TcpState.TIME_WAIT), Duration.ofSeconds(5)),

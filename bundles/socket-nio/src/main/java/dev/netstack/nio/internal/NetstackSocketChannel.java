@@ -39,12 +39,26 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
     private int sendBytes = 64 * 1024;
     private int receiveBytes = 64 * 1024;
     private SocketAdaptor adaptor;
+    /**
+     * Once connected, a channel stays connected until closed, as the JDK's do: a reset or the peer's
+     * close shows as an error or end of stream on read and write, not as NotYetConnectedException.
+     */
+    private volatile boolean connected;
 
     public NetstackSocketChannel(SelectorProvider provider, StreamSocket socket, boolean accepted) {
         super(provider);
         this.socket = socket;
         this.bound = accepted;
+        this.connected = accepted;
         socket.setBlocking(true);
+    }
+
+    /** Whether the connection was ever established (sticky; the socket's own flag drops at reset or close). */
+    private boolean wasConnected() {
+        if (!connected && socket.isConnected()) {
+            connected = true;
+        }
+        return connected;
     }
 
     @Override
@@ -169,7 +183,7 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
 
     @Override
     public boolean isConnected() {
-        return socket.isConnected();
+        return isOpen() && wasConnected();
     }
 
     @Override
@@ -184,6 +198,9 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
         boolean done;
         try {
             done = socket.connect(Nio.address(inet), inet.getPort());
+            if (done) {
+                connected = true;
+            }
         } catch (SocketException e) {
             if (isBlocking()) {
                 close();
@@ -198,13 +215,17 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
     public boolean finishConnect() throws IOException {
         ensureOpen();
         if (!socket.isConnectPending()) {
-            if (socket.isConnected()) {
+            if (wasConnected()) {
                 return true;
             }
             throw new NoConnectionPendingException();
         }
         try {
-            return socket.finishConnect(); // reports a refused or timed-out connect once
+            boolean done = socket.finishConnect(); // reports a refused or timed-out connect once
+            if (done) {
+                connected = true;
+            }
+            return done;
         } catch (SocketException e) {
             close();
             throw Nio.translate(e);
@@ -214,7 +235,7 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
     @Override
     public SocketAddress getRemoteAddress() throws IOException {
         ensureOpen();
-        return socket.isConnected() ? Nio.socketAddress(socket.remoteAddress(), socket.remotePort()) : null;
+        return wasConnected() ? Nio.socketAddress(socket.remoteAddress(), socket.remotePort()) : null;
     }
 
     @Override
@@ -370,7 +391,7 @@ public final class NetstackSocketChannel extends SocketChannel implements StackC
     }
 
     private void requireConnected() {
-        if (!socket.isConnected()) {
+        if (!wasConnected()) {
             throw new NotYetConnectedException();
         }
     }

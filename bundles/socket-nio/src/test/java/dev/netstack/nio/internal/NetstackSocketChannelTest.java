@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.netstack.socket.StreamSocket;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -189,6 +190,15 @@ class NetstackSocketChannelTest {
         SocketChannel[] pair = connectedPair(7102);
         pair[1].setOption(StandardSocketOptions.SO_LINGER, 0);
         pair[1].close(); // linger 0: RST
+        // let the RST land before reading: the channel must still count as connected (as the JDK's)
+        // and report the reset, not NotYetConnectedException
+        StreamSocket stack = ((NetstackSocketChannel) pair[0]).stackSocket();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (stack.isConnected() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertFalse(stack.isConnected(), "the RST reached the client's stack socket");
+        assertTrue(pair[0].isConnected(), "a reset channel stays connected until closed");
         java.net.SocketException e = assertThrows(java.net.SocketException.class, () -> pair[0].read(ByteBuffer.allocate(1)));
         assertEquals("Connection reset", e.getMessage());
         pair[0].close();
