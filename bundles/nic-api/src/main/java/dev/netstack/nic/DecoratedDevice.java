@@ -56,6 +56,11 @@ public abstract class DecoratedDevice implements NetDevice {
     }
 
     @Override
+    public int rxQueueOf(int srcAddr, int dstAddr, int srcPort, int dstPort) {
+        return inner.rxQueueOf(srcAddr, dstAddr, srcPort, dstPort);
+    }
+
+    @Override
     public DeviceCounters counters(int queue) {
         return inner.counters(queue);
     }

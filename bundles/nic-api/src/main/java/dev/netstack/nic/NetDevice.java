@@ -74,6 +74,24 @@ public interface NetDevice extends AutoCloseable {
         return -1;
     }
 
+    /**
+     * The receive queue on which this device delivers the TCP segments of an IPv4 flow, so that a
+     * shard opening a connection can pick a local port whose replies come back to its own queue;
+     * -1 if the device cannot say (it has one queue, or it steers flows by a rule of its own).
+     *
+     * <p>Devices with several queues steer every frame that is not an unfragmented IPv4 TCP segment
+     * (ARP, ICMP, UDP, fragments) to queue 0. The answer does not depend on the direction of the
+     * flow: swapping source and destination gives the same queue. Any thread; allocates nothing.
+     *
+     * @param srcAddr source IPv4 address, big-endian
+     * @param dstAddr destination IPv4 address, big-endian
+     * @param srcPort TCP source port
+     * @param dstPort TCP destination port
+     */
+    default int rxQueueOf(int srcAddr, int dstAddr, int srcPort, int dstPort) {
+        return queueCount() == 1 ? 0 : -1;
+    }
+
     /** Counters of queue {@code queue}, written by its shard, readable (racily) from any thread. */
     DeviceCounters counters(int queue);
 
