@@ -230,6 +230,44 @@ class IxgbeRssTest {
     }
 
     @Test
+    void bringUpWarnsOfANonSymmetricKeyOnlyWithSeveralQueues() {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(IxgbeDevice.class.getName());
+        java.util.List<String> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler handler = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getLevel() == java.util.logging.Level.WARNING) {
+                    warnings.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        log.addHandler(handler);
+        try {
+            byte[] verification = IxgbeSettings.parseKey(VERIFICATION_KEY);
+            try (Rig rig = new Rig().open(Rig.settings().withQueues(4))) {
+                assertEquals(java.util.List.of(), warnings, "the default key is symmetric");
+            }
+            try (Rig rig = new Rig().open(Rig.settings().withRssKey(verification))) {
+                assertEquals(java.util.List.of(), warnings, "one queue: no RSS, nothing to warn of");
+            }
+            try (Rig rig = new Rig().open(Rig.settings().withQueues(4).withRssKey(verification))) {
+                assertEquals(1, warnings.size(), warnings.toString());
+                assertTrue(warnings.get(0).contains("rss.key is not symmetric"), warnings.get(0));
+            }
+        } finally {
+            log.removeHandler(handler);
+        }
+    }
+
+    @Test
     void oneQueueMeansNoRss() {
         try (Rig rig = new Rig().open(Rig.settings()); Arena arena = Arena.ofConfined()) {
             assertEquals(0, rig.model.get32(0x5818), "MRQC: RSS off");
