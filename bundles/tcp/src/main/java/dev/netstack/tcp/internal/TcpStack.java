@@ -413,6 +413,13 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             }
             return Disposition.HANDLED;
         }
+        if (!network.receivesFlow(source, destination, s.sourcePort, s.destinationPort)) {
+            // With several shards: a segment of a flow that belongs to another shard's lane (a
+            // reassembled fragment, which devices steer to queue 0). Answering it (a RST, or a new
+            // connection from a SYN) would break that lane's connection: drop it.
+            counters.increment(TcpCounter.DROP_OTHER_SHARD);
+            return Disposition.DROPPED;
+        }
         Listener listener = findListener(destination, s.destinationPort);
         if (listener != null) {
             listenArrives(listener, s, nowNs);
