@@ -267,6 +267,9 @@ public final class GuestDriverCheck {
             long mq = dev.netstack.nic.virtio.internal.Features.MQ | dev.netstack.nic.virtio.internal.Features.CTRL_VQ;
             expect((device.features() & mq) == mq, kind + " mq: MQ and CTRL_VQ negotiated");
             expect(device.queueCount() == queues, kind + " mq: " + device.queueCount() + " queue pairs");
+            // no rss=on in this run: the device steers by its own rule, which rxQueueOf cannot know
+            expect(!device.isRssEnabled() && device.rxQueueOf(hostIp, ourIp, 40000, 80) == -1,
+                    kind + " mq: without RSS rxQueueOf says -1");
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (!device.isLinkUp() && System.nanoTime() - deadline < 0) {
                 Thread.onSpinWait();

@@ -109,6 +109,24 @@ class RssConfigTest {
     }
 
     @Test
+    void queueOfAllocatesNothing() {
+        RssConfig config = RssConfig.forDevice(4, QEMU_KEY, QEMU_TABLE);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        int sink = 0;
+        for (int i = 0; i < 200_000; i++) { // warm up: compiled, escape analysis done
+            sink += config.queueOf(HOST, GUEST, i & 0xffff, 80);
+        }
+        int calls = 1_000_000;
+        long before = threads.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < calls; i++) {
+            sink += config.queueOf(HOST + i, GUEST, i & 0xffff, 80);
+        }
+        long bytes = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(bytes < calls, bytes + " bytes allocated in " + calls + " calls (sink " + sink + ")");
+    }
+
+    @Test
     void aShorterKeyLimitCutsTheKeyAndKeepsEveryQueue() {
         RssConfig full = RssConfig.forDevice(4, 40, 128);
         RssConfig cut = RssConfig.forDevice(4, 16, 128);
