@@ -163,10 +163,11 @@ public final class SteeringDevice extends DecoratedDevice {
             this.largePool = largePool;
             this.largeRoom = largePool == null ? 0 : largePool.bufferSize() - largePool.headroom();
             this.supplyTarget = Math.max(1, Math.min(ringFrames, pool.capacity() / 2));
-            this.supply = new BufferRing(supplyTarget);
-            this.filled = new BufferRing(supplyTarget);
             this.largeTarget = largePool == null ? 0 : largePool.capacity();
+            this.supply = new BufferRing(supplyTarget);
             this.largeSupply = largePool == null ? null : new BufferRing(largeTarget);
+            // holds every buffer the lane supplied, so a frame that found an empty buffer always fits
+            this.filled = new BufferRing(supplyTarget + largeTarget);
             this.tx = new BufferRing(ringFrames);
             this.returns = new BufferRing(ringFrames);
         }
