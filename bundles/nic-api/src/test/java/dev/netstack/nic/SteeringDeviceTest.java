@@ -260,6 +260,41 @@ class SteeringDeviceTest {
     }
 
     @Test
+    void aLaneWakesLaneZeroWhenItsTransmitRingWasEmptyAndLaneZeroReportsWhatItRelayed() {
+        Traffic traffic = new Traffic(21, 64, 2);
+        Wire wire = new Wire(256, false);
+        SteeringDevice device = new SteeringDevice(wire, 2);
+        AtomicInteger wakeups = new AtomicInteger();
+        device.setTransmitWakeup(wakeups::incrementAndGet);
+        int flow = traffic.firstFlowOf(1);
+        PacketBatch batch = new PacketBatch();
+        for (int call = 0; call < 3; call++) {
+            PacketBuffer b = device.pool(1).allocate();
+            traffic.write(b, flow, call, true);
+            batch.add(b);
+            assertEquals(1, device.transmit(1, batch));
+            batch.clear();
+        }
+        assertEquals(1, wakeups.get(), "only the send into an empty ring wakes lane 0");
+        device.receive(1, batch); // supplies empty buffers
+        for (int seq = 0; seq < 2; seq++) {
+            PacketBuffer b = wire.pool.allocate();
+            traffic.write(b, flow, seq, false);
+            wire.queued.add(b);
+        }
+        assertEquals(0, device.receive(0, batch), "nothing for lane 0 itself");
+        assertEquals(5, device.relayedFrames(), "three sent and two received for lane 1");
+        PacketBuffer b = device.pool(1).allocate();
+        traffic.write(b, flow, 3, true);
+        batch.add(b);
+        device.transmit(1, batch);
+        batch.clear();
+        assertEquals(2, wakeups.get(), "the ring was empty again");
+        device.close();
+        assertEquals(0, device.pool(1).inUse());
+    }
+
+    @Test
     void advertisesItsQueuesRssAndTheFlowHash() {
         Wire wire = new Wire(128, true);
         SteeringDevice device = new SteeringDevice(wire, 4, new SteeringDevice.Settings(300, 1, 64));
