@@ -28,9 +28,11 @@ import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketPool;
 import dev.netstack.nic.PcapWriter;
 import dev.netstack.nic.QueueDevice;
+import dev.netstack.nic.SteeringDevice;
 import dev.netstack.runtime.Counters;
 import dev.netstack.runtime.EventLoop;
 import dev.netstack.runtime.NanoClock;
+import dev.netstack.runtime.PollTask;
 import dev.netstack.runtime.Shard;
 import dev.netstack.runtime.internal.RuntimeComponent;
 import jakarta.inject.Inject;
@@ -649,6 +651,9 @@ public final class NetStack implements AutoCloseable {
             List<NetStack> built = new ArrayList<>();
             try {
                 laneDevice = device != null ? device : NetStackModule.openTap(settings, count);
+                if (laneDevice.queueCount() == 1 && count > 1) {
+                    laneDevice = steer(laneDevice, count, loops.getFirst());
+                }
                 if (laneDevice.queueCount() != count) {
                     throw new IllegalArgumentException(laneDevice.description() + " has " + laneDevice.queueCount()
                             + " queue(s); a stack of " + count + " shards needs one queue per shard");
@@ -695,6 +700,33 @@ public final class NetStack implements AutoCloseable {
                 }
                 throw e;
             }
+        }
+
+        /**
+         * A one-queue device feeding {@code count} lanes: a {@link SteeringDevice}, whose relaying
+         * for the other lanes counts as work of shard 0 (so it does not idle while relaying) and
+         * whose lanes wake shard 0 when they hand it frames to send.
+         */
+        private static NetDevice steer(NetDevice device, int count, EventLoop shard0) {
+            SteeringDevice steering = new SteeringDevice(device, count);
+            steering.setTransmitWakeup(shard0::wakeup);
+            PollTask relaying = new PollTask() {
+                @Override
+                public int poll(long nowNs) {
+                    return steering.relayedFrames();
+                }
+
+                @Override
+                public int flush(long nowNs) {
+                    return steering.relayedFrames();
+                }
+            };
+            if (!shard0.execute(() -> shard0.addTask(relaying))) {
+                throw new IllegalStateException("shard 0 is not taking commands (its queue is full)");
+            }
+            System.getLogger(NetStack.class.getName()).log(System.Logger.Level.INFO, device.description()
+                    + " has one queue: TCP flows are steered to " + count + " lanes in software (SteeringDevice)");
+            return steering;
         }
 
         private static RuntimeException unwrap(Iterable<Message> messages, RuntimeException fallback) {

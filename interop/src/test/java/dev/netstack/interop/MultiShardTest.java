@@ -276,8 +276,18 @@ class MultiShardTest {
     }
 
     @Test
-    void aStackOfMoreShardsThanItsDeviceHasQueuesIsRefused() {
-        MemoryLink link = MemoryLink.builder().queues(1).build();
+    void aOneQueueDeviceIsSteeredInSoftware() throws Exception {
+        MemoryLink link = MemoryLink.builder().queues(1).buffers(4096).capacity(1024).build();
+        NetStack server = start(NetStack.builder().device(link.b()).address("198.18.9.2/24").shards(2));
+        NetStack client = start(NetStack.builder().device(link.a()).address("198.18.9.1/24").shards(2));
+        assertTrue(server.lanes().get(1).device().description().contains("steer"),
+                server.lanes().get(1).device().description());
+        echoOverEveryLane(client, server);
+    }
+
+    @Test
+    void aStackOfFewerShardsThanItsDeviceHasQueuesIsRefused() {
+        MemoryLink link = MemoryLink.builder().queues(3).build();
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> start(NetStack.builder().device(link.a()).address("198.18.9.1/24").shards(2)));
         assertTrue(refused.getMessage().contains("one queue per shard"), refused.getMessage());
