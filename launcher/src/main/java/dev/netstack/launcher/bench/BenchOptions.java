@@ -193,9 +193,9 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
 
             Workloads (--only):
               rr       TCP request/response, 64 bytes, one connection: transactions/s, latency;
-                       and 4 connections at once (tcp-rr-64-x4, shard environments)
+                       and 4 connections at once (tcp-rr-64-x4: the kernel with 4 threads)
               crr      connect, 64-byte request, response, close: connections/s; and 4 clients
-                       at once (tcp-crr-64-x4, shard environments)
+                       at once (tcp-crr-64-x4)
               bulk     TCP bulk, Gbit/s each direction, 1 and 4 connections
               udp      UDP datagrams/s at 64 bytes, Gbit/s at 1400 bytes
               pktio    packet I/O without a stack: pktgen (60-byte frames) and fwd, Mpps

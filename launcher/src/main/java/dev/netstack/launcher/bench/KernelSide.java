@@ -200,8 +200,11 @@ final class KernelSide implements Side {
         /** The short connection in progress (crr). */
         volatile AutoCloseable current;
 
+        final int threads;
+
         ThreadClient(int threads) {
             super(threads);
+            this.threads = threads;
         }
 
         void run(String name, IoBody body) {
@@ -247,67 +250,95 @@ final class KernelSide implements Side {
     @Override
     public Client rr(String host, int port, Control control, LogLinearHistogram latency) {
         ThreadClient client = new ThreadClient(1);
-        client.run("rr-client", () -> {
-            try (SocketChannel ch = client.channel(SocketChannel.open())) {
-                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                ch.connect(new InetSocketAddress(host, port));
-                ByteBuffer request = ByteBuffer.allocateDirect(MESSAGE);
-                ByteBuffer response = ByteBuffer.allocateDirect(MESSAGE);
-                while (!control.stopping) {
-                    long startNs = System.nanoTime();
-                    request.clear();
-                    while (request.hasRemaining()) {
-                        ch.write(request);
-                    }
-                    response.clear();
-                    readFully(ch, response);
-                    long ns = System.nanoTime() - startNs;
-                    if (control.measuring) {
-                        latency.record(ns);
-                    }
-                    client.ops.lazySet(client.ops.get() + 1);
-                }
-            }
-        });
+        client.run("rr-client", () -> rrLoop(client, host, port, control, latency));
         return client;
+    }
+
+    /** {@code connections} threads, each with its own connection; no latencies. */
+    @Override
+    public Client rr(String host, int port, int connections, Control control) {
+        ThreadClient client = new ThreadClient(connections);
+        for (int i = 0; i < connections; i++) {
+            client.run("rr-client-" + i, () -> rrLoop(client, host, port, control, null));
+        }
+        return client;
+    }
+
+    private void rrLoop(ThreadClient client, String host, int port, Control control, LogLinearHistogram latency)
+            throws IOException {
+        try (SocketChannel ch = client.channel(SocketChannel.open())) {
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ch.connect(new InetSocketAddress(host, port));
+            ByteBuffer request = ByteBuffer.allocateDirect(MESSAGE);
+            ByteBuffer response = ByteBuffer.allocateDirect(MESSAGE);
+            while (!control.stopping) {
+                long startNs = System.nanoTime();
+                request.clear();
+                while (request.hasRemaining()) {
+                    ch.write(request);
+                }
+                response.clear();
+                readFully(ch, response);
+                long ns = System.nanoTime() - startNs;
+                if (control.measuring && latency != null) {
+                    latency.record(ns);
+                }
+                client.ops.incrementAndGet();
+            }
+        }
     }
 
     @Override
     public Client crr(String host, int port, Control control, LogLinearHistogram latency) {
         ThreadClient client = new ThreadClient(1);
-        client.run("crr-client", () -> {
-            InetSocketAddress server = new InetSocketAddress(host, port);
-            ByteBuffer request = ByteBuffer.allocateDirect(MESSAGE);
-            ByteBuffer response = ByteBuffer.allocateDirect(MESSAGE + 1);
-            while (!control.stopping) {
-                long startNs = System.nanoTime();
-                try (SocketChannel ch = SocketChannel.open()) {
-                    client.current = ch;
-                    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    ch.connect(server);
-                    request.clear();
-                    while (request.hasRemaining()) {
-                        ch.write(request);
-                    }
-                    response.clear();
-                    int n;
-                    while ((n = ch.read(response)) >= 0) {
-                        if (n == 0 && !response.hasRemaining()) {
-                            throw new IOException("more than " + MESSAGE + " bytes in the response");
-                        }
-                    }
-                    if (response.position() != MESSAGE) {
-                        throw new IOException("response of " + response.position() + " bytes, not " + MESSAGE);
-                    }
-                }
-                long ns = System.nanoTime() - startNs;
-                if (control.measuring) {
-                    latency.record(ns);
-                }
-                client.ops.lazySet(client.ops.get() + 1);
-            }
-        });
+        client.run("crr-client", () -> crrLoop(client, host, port, control, latency));
         return client;
+    }
+
+    /** {@code parallel} threads, each opening one short connection after another; no latencies. */
+    @Override
+    public Client crr(String host, int port, int parallel, Control control) {
+        ThreadClient client = new ThreadClient(parallel);
+        for (int i = 0; i < parallel; i++) {
+            client.run("crr-client-" + i, () -> crrLoop(client, host, port, control, null));
+        }
+        return client;
+    }
+
+    private void crrLoop(ThreadClient client, String host, int port, Control control, LogLinearHistogram latency)
+            throws IOException {
+        InetSocketAddress server = new InetSocketAddress(host, port);
+        ByteBuffer request = ByteBuffer.allocateDirect(MESSAGE);
+        ByteBuffer response = ByteBuffer.allocateDirect(MESSAGE + 1);
+        while (!control.stopping) {
+            long startNs = System.nanoTime();
+            try (SocketChannel ch = SocketChannel.open()) {
+                if (client.threads == 1) {
+                    client.current = ch;
+                }
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ch.connect(server);
+                request.clear();
+                while (request.hasRemaining()) {
+                    ch.write(request);
+                }
+                response.clear();
+                int n;
+                while ((n = ch.read(response)) >= 0) {
+                    if (n == 0 && !response.hasRemaining()) {
+                        throw new IOException("more than " + MESSAGE + " bytes in the response");
+                    }
+                }
+                if (response.position() != MESSAGE) {
+                    throw new IOException("response of " + response.position() + " bytes, not " + MESSAGE);
+                }
+            }
+            long ns = System.nanoTime() - startNs;
+            if (control.measuring && latency != null) {
+                latency.record(ns);
+            }
+            client.ops.incrementAndGet();
+        }
     }
 
     @Override

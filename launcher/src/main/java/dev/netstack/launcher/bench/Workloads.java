@@ -284,7 +284,7 @@ final class Workloads {
 
     /**
      * The cells of {@code workloads} that run in {@code env}: pktgen-60 alone in dpdk, the x4 cells
-     * alone in the shard environments and nowhere else.
+     * alone in the shard environments, every cell elsewhere.
      */
     static List<Cell> cells(java.util.Set<Workload> workloads, Env env) {
         List<Cell> cells = cells(workloads);
@@ -292,8 +292,6 @@ final class Workloads {
             cells.removeIf(c -> !c.name().equals("pktgen-60"));
         } else if (env == Env.SHARD1 || env == Env.SHARD2) {
             cells.removeIf(c -> !c.name().endsWith("-x4"));
-        } else {
-            cells.removeIf(c -> c.name().endsWith("-x4"));
         }
         return cells;
     }
