@@ -66,6 +66,9 @@ import java.util.Arrays;
  * choice {@link FlowHash#queueOfFrame}: each TCP flow on {@link FlowHash#queueOf} of its
  * endpoints, everything else (ARP, ICMP, UDP, fragments) on queue 0, and {@link #rxQueueOf} says
  * so. If the program cannot be loaded or attached, {@link #open} fails rather than fall back.
+ * Unlike a single-queue TAP (EBUSY), a multi-queue TAP that another process holds takes further
+ * queues without complaint, and then the queue numbers are not this device's: give each device a
+ * TAP name of its own.
  *
  * <p>Pool memory is GC-managed, so buffers still held by the stack stay valid after
  * {@link #close()} until released.
