@@ -103,7 +103,8 @@ public final class Bpf {
             attr.set(JAVA_LONG, LOAD_INSNS, insns.address());
             attr.set(JAVA_LONG, LOAD_LICENSE, license.address());
             byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
-            MemorySegment.copy(nameBytes, 0, attr, ValueLayout.JAVA_BYTE, LOAD_PROG_NAME, Math.min(15, nameBytes.length));
+            MemorySegment.copy(nameBytes, 0, attr, ValueLayout.JAVA_BYTE, LOAD_PROG_NAME,
+                    Math.min(15, nameBytes.length));
             MemorySegment state = arena.allocate(CALL_STATE);
             int fd = call(state, BPF_PROG_LOAD, attr, LOAD_ATTR_BYTES);
             if (fd >= 0 || fd == -EPERM) {

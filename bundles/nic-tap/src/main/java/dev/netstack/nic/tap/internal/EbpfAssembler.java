@@ -225,7 +225,8 @@ public final class EbpfAssembler {
     private static int checkAlu(int operation) {
         return switch (operation) {
             case ADD, SUB, MUL, OR, AND, LSH, RSH, XOR, MOV -> operation;
-            default -> throw new IllegalArgumentException("not an ALU operation here: 0x" + Integer.toHexString(operation));
+            default -> throw new IllegalArgumentException("not an ALU operation here: 0x"
+                    + Integer.toHexString(operation));
         };
     }
 

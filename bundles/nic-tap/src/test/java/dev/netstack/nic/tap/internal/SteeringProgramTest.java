@@ -84,7 +84,8 @@ class SteeringProgramTest {
                 new Linux().close(loaded.fd());
             }
         }
-        System.out.println("SteeringProgramTest: " + checked + " frames agree; 16 queues got " + Arrays.toString(perQueue));
+        System.out.println("SteeringProgramTest: " + checked + " frames agree; 16 queues got "
+                + Arrays.toString(perQueue));
         for (int q = 0; q < 16; q++) {
             assertTrue(perQueue[q] > 0, "queue " + q + " of 16 got no random frame: " + Arrays.toString(perQueue));
         }
