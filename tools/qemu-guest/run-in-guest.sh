@@ -3,11 +3,12 @@
 # one legacy and one modern virtio-net device whose TAPs sit in a fresh network namespace on the
 # host, and exits with the command's exit code. See README.md in this directory.
 #
-# usage: run-in-guest.sh [-t SECONDS] [-o RESULTS_DIR] [-n NETNS] [-q QUEUES] [-k] -- COMMAND [ARG...]
+# usage: run-in-guest.sh [-t SECONDS] [-o RESULTS_DIR] [-n NETNS] [-q QUEUES] [-r] [-k] -- COMMAND [ARG...]
 #   -t  timeout for the whole guest run (default 240); exit 124 when it expires
 #   -o  directory shared writable with the guest at the same path (default: a temporary one)
 #   -n  name of the host network namespace (default nsv-guest-PID; must start with nsv-)
 #   -q  queue pairs each virtio-net device offers (default 1; more: multi-queue TAPs, mq=on, VIRTIO_NET_F_MQ)
+#   -r  with -q > 1: the modern device also offers VIRTIO_NET_F_RSS (rss=on)
 #   -k  keep the work directory (initramfs, console log) for inspection
 # exit codes: the command's, 124 timeout, 125 the rig failed (boot, mounts), 126 prerequisites missing
 set -euo pipefail
@@ -17,14 +18,16 @@ RESULTS=
 NETNS="nsv-guest-$$"
 KEEP=0
 QUEUES=1
-while getopts "t:o:n:q:k" opt; do
+RSS=0
+while getopts "t:o:n:q:rk" opt; do
     case "$opt" in
         t) TIMEOUT="$OPTARG" ;;
         o) RESULTS="$OPTARG" ;;
         n) NETNS="$OPTARG" ;;
         q) QUEUES="$OPTARG" ;;
+        r) RSS=1 ;;
         k) KEEP=1 ;;
-        *) echo "usage: $0 [-t SECONDS] [-o RESULTS_DIR] [-n NETNS] [-k] -- COMMAND [ARG...]" >&2; exit 2 ;;
+        *) echo "usage: $0 [-t SECONDS] [-o RESULTS_DIR] [-n NETNS] [-q QUEUES] [-r] [-k] -- COMMAND [ARG...]" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -34,6 +37,7 @@ if [ $# -eq 0 ]; then
     exit 2
 fi
 case "$QUEUES" in [1-8]) ;; *) echo "run-in-guest: -q takes 1 to 8 queue pairs" >&2; exit 2 ;; esac
+[ "$RSS" -eq 0 ] || [ "$QUEUES" -gt 1 ] || { echo "run-in-guest: -r needs -q 2 or more" >&2; exit 2; }
 case "$NETNS" in nsv-*) ;; *) echo "run-in-guest: the namespace name must start with nsv-" >&2; exit 2 ;; esac
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -114,7 +118,7 @@ done
 # --- the command, run by the guest's /bin/sh from the results share ---
 {
     echo "export NETSTACK_GUEST=1 NETSTACK_LEGACY_PCI=$LEGACY_PCI NETSTACK_MODERN_PCI=$MODERN_PCI"
-    echo "export NETSTACK_GUEST_QUEUES=$QUEUES"
+    echo "export NETSTACK_GUEST_QUEUES=$QUEUES NETSTACK_GUEST_RSS=$RSS"
     echo "export NETSTACK_LEGACY_HOST=$LEGACY_HOST NETSTACK_MODERN_HOST=$MODERN_HOST NETSTACK_RESULTS=$RESULTS"
     echo "export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root"
     [ -n "${JAVA_HOME:-}" ] && echo "export JAVA_HOME=$(printf '%q' "$JAVA_HOME")"
@@ -139,11 +143,16 @@ done
 
 # --- the guest ---
 # -q: several queue pairs (virtio 1.1 §5.1.6.5.5); MSI-X vectors for 2N queues + control + config
+# -r: RSS on the modern device (virtio 1.2 §5.1.6.5.7; legacy devices have no feature bit 60);
+# QEMU steers in an eBPF program on the TAP when it can load one, else in software, alike.
 NETOPT=
 DEVOPT=
+MODERN_DEVOPT=
 if [ "$QUEUES" -gt 1 ]; then
     NETOPT=",queues=$QUEUES"
     DEVOPT=",mq=on,vectors=$((2 * QUEUES + 2))"
+    MODERN_DEVOPT="$DEVOPT"
+    [ "$RSS" -eq 1 ] && MODERN_DEVOPT="$DEVOPT,rss=on"
 fi
 APPEND="console=ttyS0 panic=-1 quiet hugepagesz=2M hugepages=64 rdinit=/init"
 APPEND="$APPEND netstack.cmd=$RESULTS/.guest-command.sh netstack.results=$RESULTS"
@@ -157,7 +166,7 @@ ip netns exec "$NETNS" qemu-system-x86_64 \
     -netdev "tap,id=n0,ifname=$LEGACY_TAP,script=no,downscript=no$NETOPT" \
     -device "virtio-net-pci,netdev=n0,disable-modern=on,disable-legacy=off,addr=04.0,mac=52:54:00:00:0a:02,romfile=$DEVOPT" \
     -netdev "tap,id=n1,ifname=$MODERN_TAP,script=no,downscript=no$NETOPT" \
-    -device "virtio-net-pci,netdev=n1,disable-modern=off,disable-legacy=on,addr=05.0,mac=52:54:00:00:0b:02,romfile=$DEVOPT" &
+    -device "virtio-net-pci,netdev=n1,disable-modern=off,disable-legacy=on,addr=05.0,mac=52:54:00:00:0b:02,romfile=$MODERN_DEVOPT" &
 QEMU_PID=$!
 
 deadline=$((SECONDS + TIMEOUT))

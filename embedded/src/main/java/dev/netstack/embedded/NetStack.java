@@ -2,6 +2,7 @@ package dev.netstack.embedded;
 
 import com.google.inject.CreationException;
 import com.google.inject.Guice;
+import com.google.inject.Injector;
 import com.google.inject.Module;
 import com.google.inject.ProvisionException;
 import com.google.inject.spi.Message;
@@ -26,9 +27,14 @@ import dev.netstack.nic.MacAddress;
 import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketPool;
 import dev.netstack.nic.PcapWriter;
+import dev.netstack.nic.QueueDevice;
+import dev.netstack.nic.SteeringDevice;
 import dev.netstack.runtime.Counters;
+import dev.netstack.runtime.EventLoop;
 import dev.netstack.runtime.NanoClock;
+import dev.netstack.runtime.PollTask;
 import dev.netstack.runtime.Shard;
+import dev.netstack.runtime.internal.RuntimeComponent;
 import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,6 +83,12 @@ public final class NetStack implements AutoCloseable {
     private final List<AutoCloseable> configurations = new ArrayList<>();
     private final NetInterface netInterface;
     private boolean closed;
+    /** Every lane of this stack, this one first if it is the stack a builder returned. */
+    private List<NetStack> lanes = List.of(this);
+    /** What a multi-shard stack owns beside its lanes: closed after them. Null otherwise. */
+    private RuntimeComponent laneRuntime;
+    private NetDevice laneDevice;
+    private Injector injector;
 
     @Inject
     NetStack(Settings settings, Resources resources, NetStackModule.Shards shards, NetDevice device,
@@ -266,7 +278,7 @@ public final class NetStack implements AutoCloseable {
      * {@link Builder#manualClock}: they have no thread, the caller drives them.
      */
     public int runTurn(long nowNs) {
-        if (shards.runtime() != null) {
+        if (!shards.manual()) {
             throw new IllegalStateException("this stack runs on its own shard thread; runTurn is for a manual clock");
         }
         return shards.loop().runTurn(nowNs);
@@ -276,7 +288,7 @@ public final class NetStack implements AutoCloseable {
     public <T> T onShard(Callable<T> call) {
         Shard shard = shards.loop();
         try {
-            if (shard.inShard() || shards.runtime() == null || !shards.loop().isRunning()) {
+            if (shard.inShard() || shards.manual() || !shards.loop().isRunning()) {
                 return call.call();
             }
             CompletableFuture<T> result = new CompletableFuture<>();
@@ -313,12 +325,49 @@ public final class NetStack implements AutoCloseable {
      * Idempotent.
      */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
         }
-        closed = true;
+        if (lanes.size() > 1 && lanes.getFirst() == this) {
+            for (int i = lanes.size() - 1; i > 0; i--) {
+                lanes.get(i).close();
+            }
+        }
         shutdown();
+        if (laneRuntime != null) {
+            laneRuntime.close();
+        }
+        if (laneDevice != null) {
+            laneDevice.close();
+        }
+    }
+
+    // ================================================================ lanes
+
+    /**
+     * The lanes of this stack, one per shard: each a complete stack (Ethernet, ARP, IPv4, the
+     * transports of the builder's modules) over one queue of the device, on its own shard thread.
+     * The stack a builder returns is lane 0, which serves everything but TCP (ARP, ICMP, UDP,
+     * fragments) and tells the other lanes the neighbours it learns; TCP flows spread over all
+     * lanes by the device's steering. One element for a one-shard stack.
+     */
+    public List<NetStack> lanes() {
+        return lanes;
+    }
+
+    /**
+     * An instance built by this lane's injector, such as the {@code TcpStack} or {@code UdpProtocol}
+     * a protocol module bound: each lane has its own.
+     */
+    public <T> T component(Class<T> type) {
+        if (injector == null) {
+            throw new IllegalStateException("this stack was not built by NetStack.Builder.build()");
+        }
+        return injector.getInstance(type);
     }
 
     private void shutdown() {
@@ -369,8 +418,39 @@ public final class NetStack implements AutoCloseable {
         private final Map<Integer, ProtocolHandler> protocols = new LinkedHashMap<>();
         private final Map<Integer, EtherTypeHandler> etherTypes = new LinkedHashMap<>();
         private final List<Module> modules = new ArrayList<>();
+        private int shards = 1;
+        private String cpus = "";
+        private NetStack runOn;
 
         private Builder() {
+        }
+
+        /**
+         * Runs the stack on {@code count} shard threads, one lane per shard over one queue each: the
+         * device must have that many queues (a TAP is opened with that many). Default 1.
+         */
+        public Builder shards(int count) {
+            if (count < 1 || count > RuntimeComponent.MAX_SHARDS) {
+                throw new IllegalArgumentException("shards must be from 1 to " + RuntimeComponent.MAX_SHARDS + ", got " + count);
+            }
+            this.shards = count;
+            return this;
+        }
+
+        /** Pins the shard threads to these CPUs, one per shard (a Linux CPU list such as {@code 2,3}). */
+        public Builder cpus(String cpuList) {
+            this.cpus = requireText(cpuList, "cpus");
+            return this;
+        }
+
+        /**
+         * Runs this stack's lanes on the shard threads of {@code other} (lane i on its shard i), so
+         * that two stacks joined by an in-memory link share cores: one thread serves both ends of
+         * the flows it owns. The other stack owns the threads: close this one first.
+         */
+        public Builder runOn(NetStack other) {
+            this.runOn = Objects.requireNonNull(other, "other");
+            return this;
         }
 
         /** The stack's interface name (default: the device's name, or {@code eth0} for a TAP). */
@@ -503,7 +583,8 @@ public final class NetStack implements AutoCloseable {
             }
             return new NetStackModule(new Settings(interfaceName, tap, namespace, hostAddress, mac, mtu, poolBuffers,
                     device, address, List.copyOf(routes), fault, capture, idle, manualClock, Map.copyOf(ethernet),
-                    Map.copyOf(ip), Map.copyOf(protocols), Map.copyOf(etherTypes), List.copyOf(modules)));
+                    Map.copyOf(ip), Map.copyOf(protocols), Map.copyOf(etherTypes), List.copyOf(modules), shards, cpus,
+                    null));
         }
 
         /**
@@ -514,9 +595,15 @@ public final class NetStack implements AutoCloseable {
          *         opened is closed again
          */
         public NetStack build() {
+            if (shards > 1 || runOn != null) {
+                return buildLanes();
+            }
             NetStackModule module = module();
             try {
-                return Guice.createInjector(module).getInstance(NetStack.class);
+                Injector injector = Guice.createInjector(module);
+                NetStack stack = injector.getInstance(NetStack.class);
+                stack.injector = injector;
+                return stack;
             } catch (CreationException e) {
                 module.resources().closeAll();
                 throw unwrap(e.getErrorMessages(), e);
@@ -524,6 +611,122 @@ public final class NetStack implements AutoCloseable {
                 module.resources().closeAll();
                 throw unwrap(e.getErrorMessages(), e);
             }
+        }
+
+        /**
+         * A stack of several lanes: the shard threads (its own, or those of {@link #runOn}), the
+         * device with one queue per shard, then per shard a complete one-queue stack over a
+         * {@link QueueDevice} on that shard, each network layer told its queue (so TCP picks ports
+         * whose segments come back to it), and the lanes' ARP caches joined.
+         */
+        private NetStack buildLanes() {
+            if (manualClock != null) {
+                throw new IllegalArgumentException("a manual clock drives one shard by hand: shards and runOn need shard threads");
+            }
+            if (fault != null || capture != null) {
+                throw new IllegalArgumentException("fault injection and capture wrap one queue: use them with one shard");
+            }
+            List<EventLoop> loops;
+            RuntimeComponent runtime = null;
+            if (runOn != null) {
+                if (shards != 1 && shards != runOn.lanes.size()) {
+                    throw new IllegalArgumentException("runOn gives this stack the " + runOn.lanes.size()
+                            + " shard(s) of the other stack; shards asks for " + shards);
+                }
+                if (!cpus.isEmpty()) {
+                    throw new IllegalArgumentException("runOn shares the other stack's threads: pin them there, not with cpus");
+                }
+                loops = new ArrayList<>();
+                for (NetStack lane : runOn.lanes) {
+                    loops.add(lane.shards.loop());
+                }
+            } else {
+                runtime = new RuntimeComponent(Configs.of(RuntimeComponent.Config.class,
+                        Map.of("shards", shards, "idle", idle, "cpus", cpus)));
+                loops = runtime.shards();
+            }
+            int count = loops.size();
+            Settings settings = module().settings();
+            NetDevice laneDevice = null;
+            List<NetStack> built = new ArrayList<>();
+            try {
+                laneDevice = device != null ? device : NetStackModule.openTap(settings, count);
+                if (laneDevice.queueCount() == 1 && count > 1) {
+                    laneDevice = steer(laneDevice, count, loops.getFirst());
+                }
+                if (laneDevice.queueCount() != count) {
+                    throw new IllegalArgumentException(laneDevice.description() + " has " + laneDevice.queueCount()
+                            + " queue(s); a stack of " + count + " shards needs one queue per shard");
+                }
+                for (int i = 0; i < count; i++) {
+                    Injector injector = Guice.createInjector(new NetStackModule(settings.lane(
+                            new QueueDevice(laneDevice, i), loops.get(i))));
+                    NetStack lane = injector.getInstance(NetStack.class);
+                    lane.injector = injector;
+                    built.add(lane);
+                    lane.ipv4.setLane(laneDevice, i);
+                }
+                List<NetStack> all = List.copyOf(built);
+                for (NetStack lane : all) {
+                    lane.lanes = all;
+                    lane.ethernet.onNeighborLearned((name, address, mac) -> {
+                        for (NetStack other : all) {
+                            if (other != lane) {
+                                other.shards.loop().execute(() -> other.ethernet.learnNeighbor(name, address, mac));
+                            }
+                        }
+                    });
+                }
+                NetStack first = all.getFirst();
+                first.laneRuntime = runtime;
+                first.laneDevice = laneDevice;
+                return first;
+            } catch (RuntimeException e) {
+                for (int i = built.size() - 1; i >= 0; i--) {
+                    built.get(i).lanes = List.of(built.get(i));
+                    built.get(i).close();
+                }
+                if (runtime != null) {
+                    runtime.close();
+                }
+                if (laneDevice != null) {
+                    laneDevice.close();
+                }
+                if (e instanceof CreationException c) {
+                    throw unwrap(c.getErrorMessages(), e);
+                }
+                if (e instanceof ProvisionException p) {
+                    throw unwrap(p.getErrorMessages(), e);
+                }
+                throw e;
+            }
+        }
+
+        /**
+         * A one-queue device feeding {@code count} lanes: a {@link SteeringDevice}, whose relaying
+         * for the other lanes counts as work of shard 0 (so it does not idle while relaying) and
+         * whose lanes wake shard 0 when they hand it frames to send.
+         */
+        private static NetDevice steer(NetDevice device, int count, EventLoop shard0) {
+            SteeringDevice steering = new SteeringDevice(device, count);
+            steering.setTransmitWakeup(shard0::wakeup);
+            PollTask relaying = new PollTask() {
+                @Override
+                public int poll(long nowNs) {
+                    return steering.relayedFrames();
+                }
+
+                @Override
+                public int flush(long nowNs) {
+                    return steering.relayedFrames();
+                }
+            };
+            if (!shard0.execute(() -> shard0.addTask(relaying))) {
+                throw new IllegalStateException("shard 0 is not taking commands (its queue is full)");
+            }
+            System.getLogger(NetStack.class.getName()).log(System.Logger.Level.INFO, device.description()
+                    + " has one queue: TCP flows are steered to " + count + " lanes in software (SteeringDevice)");
+            return steering;
         }
 
         private static RuntimeException unwrap(Iterable<Message> messages, RuntimeException fallback) {

@@ -80,12 +80,16 @@ public final class NetStackModule extends AbstractModule {
         return resources;
     }
 
+    Settings settings() {
+        return settings;
+    }
+
     @Override
     protected void configure() {
         bind(Settings.class).toInstance(settings);
         bind(Resources.class).toInstance(resources);
         bind(RuntimeComponent.Config.class).toInstance(Configs.of(RuntimeComponent.Config.class,
-                Map.of("shards", 1, "idle", settings.idle())));
+                Map.of("shards", 1, "idle", settings.idle(), "cpus", settings.cpus())));
         bind(EthernetConfig.class).toInstance(Configs.of(EthernetConfig.class, settings.ethernet()));
         bind(IpConfig.class).toInstance(Configs.of(IpConfig.class, settings.ip()));
 
@@ -111,11 +115,14 @@ public final class NetStackModule extends AbstractModule {
     @Singleton
     Shards shards(Provider<RuntimeComponent> runtime) {
         if (settings.manualClock() != null) {
-            return new Shards(null, EventLoop.manual(0, settings.manualClock()));
+            return new Shards(null, EventLoop.manual(0, settings.manualClock()), true);
+        }
+        if (settings.loop() != null) {
+            return new Shards(null, settings.loop(), false); // a lane: the multi-shard stack owns the runtime
         }
         RuntimeComponent component = runtime.get();
         resources.add(component::close);
-        return new Shards(component, component.shards().getFirst());
+        return new Shards(component, component.shards().getFirst(), false);
     }
 
     @Provides
@@ -151,7 +158,15 @@ public final class NetStackModule extends AbstractModule {
     }
 
     private NetDevice openTap() {
+        return openTap(settings, 1);
+    }
+
+    /** Opens the TAP the settings describe, with {@code queues} queue pairs. */
+    static NetDevice openTap(Settings settings, int queues) {
         Map<String, Object> properties = new HashMap<>();
+        if (queues > 1) {
+            properties.put("queues", queues);
+        }
         properties.put("name", settings.effectiveInterfaceName());
         properties.put("tap", settings.tap());
         if (settings.mac() != null) {
@@ -201,7 +216,12 @@ public final class NetStackModule extends AbstractModule {
         throw (Error) result;
     }
 
-    /** The shard and, when it runs on a thread, the component that owns that thread. */
-    record Shards(RuntimeComponent runtime, EventLoop loop) {
+    /**
+     * The shard, and the component that owns its thread if this stack owns it (null for a lane of a
+     * multi-shard stack and for a manual loop).
+     *
+     * @param manual whether the loop has no thread and the caller drives its turns
+     */
+    record Shards(RuntimeComponent runtime, EventLoop loop, boolean manual) {
     }
 }

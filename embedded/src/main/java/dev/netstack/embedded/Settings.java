@@ -5,6 +5,7 @@ import dev.netstack.ethernet.EtherTypeHandler;
 import dev.netstack.ip.ProtocolHandler;
 import dev.netstack.nic.FaultPlan;
 import dev.netstack.nic.NetDevice;
+import dev.netstack.runtime.EventLoop;
 import dev.netstack.runtime.NanoClock;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,11 +33,22 @@ import java.util.Map;
  * @param protocols transport handlers to bind by protocol number
  * @param etherTypes extra link layer handlers to bind by EtherType
  * @param modules extra Guice modules (protocol bundles add their bindings with these)
+ * @param shards shard threads (lanes) the stack runs on
+ * @param cpus CPUs to pin the shards to (a Linux CPU list), empty for none
+ * @param loop non-null: a lane of a multi-shard stack runs on this shard loop, which it does not own
  */
 record Settings(String interfaceName, String tap, String namespace, String hostAddress, String mac, int mtu,
         int poolBuffers, NetDevice device, String address, List<RouteSpec> routes, FaultPlan fault, Path capture,
         String idle, NanoClock manualClock, Map<String, Object> ethernet, Map<String, Object> ip,
-        Map<Integer, ProtocolHandler> protocols, Map<Integer, EtherTypeHandler> etherTypes, List<Module> modules) {
+        Map<Integer, ProtocolHandler> protocols, Map<Integer, EtherTypeHandler> etherTypes, List<Module> modules,
+        int shards, String cpus, EventLoop loop) {
+
+    /** The same settings for one lane: over {@code laneDevice}, on {@code laneLoop}. */
+    Settings lane(NetDevice laneDevice, EventLoop laneLoop) {
+        return new Settings(interfaceName, tap, namespace, hostAddress, mac, mtu, poolBuffers, laneDevice, address,
+                routes, fault, capture, idle, manualClock, ethernet, ip, protocols, etherTypes, modules, shards, cpus,
+                laneLoop);
+    }
 
     /** One {@code netstack.ip.route} configuration. */
     record RouteSpec(String destination, String gateway, String interfaceName) {

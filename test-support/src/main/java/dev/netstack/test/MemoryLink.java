@@ -2,6 +2,7 @@ package dev.netstack.test;
 
 import dev.netstack.nic.DeviceCapabilities;
 import dev.netstack.nic.DeviceCounters;
+import dev.netstack.nic.FlowHash;
 import dev.netstack.nic.MacAddress;
 import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketBatch;
@@ -27,6 +28,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code capacity} frames; when one is full, {@code transmit} takes no more (the caller keeps
  * them), like a device whose ring is full. Nothing allocates per frame.
  *
+ * <p>With {@link Builder#queues(int) several queues} each end is a multi-queue device that steers
+ * like the stack's software hash: a frame sent on any queue arrives on queue
+ * {@link FlowHash#queueOfFrame} of the other end (TCP flows spread, everything else on queue 0), and
+ * {@link NetDevice#rxQueueOf} says where. Each queue has its own pool and counters, and every
+ * (sending queue, receiving queue) pair its own ring, so each queue may be driven by its own thread.
+ *
  * <p>Frames longer than MTU + 14 bytes are dropped and counted as {@code txErrors}; frames sent
  * while the link is down are dropped and counted as {@code txDropped}.
  *
@@ -39,10 +46,21 @@ public final class MemoryLink {
     private volatile boolean up = true;
 
     private MemoryLink(Builder builder) {
-        FrameRing aToB = new FrameRing(builder.capacity, builder.mtu + 14);
-        FrameRing bToA = new FrameRing(builder.capacity, builder.mtu + 14);
+        FrameRing[][] aToB = rings(builder);
+        FrameRing[][] bToA = rings(builder);
         this.a = new End("a", builder.nameA, builder.macA, builder, aToB, bToA);
         this.b = new End("b", builder.nameB, builder.macB, builder, bToA, aToB);
+    }
+
+    /** One ring per (sending queue, receiving queue). */
+    private static FrameRing[][] rings(Builder builder) {
+        FrameRing[][] rings = new FrameRing[builder.queues][builder.queues];
+        for (FrameRing[] row : rings) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = new FrameRing(builder.capacity, builder.mtu + 14);
+            }
+        }
+        return rings;
     }
 
     /** A link with the defaults of {@link Builder}. */
@@ -75,7 +93,15 @@ public final class MemoryLink {
 
     /** Frames sent but not yet received, both directions. Racy if ends run on other threads. */
     public int inFlight() {
-        return a.out.size() + b.out.size();
+        int frames = 0;
+        for (FrameRing[][] direction : java.util.List.of(a.out, b.out)) {
+            for (FrameRing[] row : direction) {
+                for (FrameRing ring : row) {
+                    frames += ring.size();
+                }
+            }
+        }
+        return frames;
     }
 
     /** Options of a link. Defaults: MACs 02:00:00:00:00:01 and :02, names eth0, MTU 1500, 1024 buffers, 256 frames in flight. */
@@ -87,6 +113,7 @@ public final class MemoryLink {
         private int mtu = 1500;
         private int buffers = 1024;
         private int capacity = 256;
+        private int queues = 1;
 
         private Builder() {
         }
@@ -131,35 +158,58 @@ public final class MemoryLink {
             return this;
         }
 
+        /** Queue pairs of each end (default 1); with more, TCP flows spread as {@link FlowHash} says. */
+        public Builder queues(int queues) {
+            if (queues < 1 || queues > 64) {
+                throw new IllegalArgumentException("queues must be from 1 to 64, got " + queues);
+            }
+            this.queues = queues;
+            return this;
+        }
+
         public MemoryLink build() {
             return new MemoryLink(this);
         }
     }
 
-    /** One end of the link: a one-queue device. Queue 0 is driven by one thread at a time. */
+    /** One end of the link: a device of {@link Builder#queues} queues, each driven by one thread at a time. */
     public final class End implements NetDevice {
         private final String label;
         private final String name;
         private final long mac;
         private final int mtu;
-        private final PacketPool pool;
-        private final FrameRing out;
-        private final FrameRing in;
-        private final DeviceCounters counters = new DeviceCounters();
+        private final int queues;
+        private final PacketPool[] pools;
+        /** out[sending queue][receiving queue of the peer]. */
+        private final FrameRing[][] out;
+        /** in[sending queue of the peer][receiving queue]. */
+        private final FrameRing[][] in;
+        private final DeviceCounters[] counters;
+        /** Per receiving queue: the peer queue whose ring is read first next time (fairness). */
+        private final int[] nextRing;
         private final DeviceCapabilities capabilities;
         private volatile boolean closed;
 
-        private End(String label, String name, long mac, Builder builder, FrameRing out, FrameRing in) {
+        private End(String label, String name, long mac, Builder builder, FrameRing[][] out, FrameRing[][] in) {
             this.label = label;
             this.name = name;
             this.mac = mac;
             this.mtu = builder.mtu;
+            this.queues = builder.queues;
             this.out = out;
             this.in = in;
             int bufferSize = Integer.highestOneBit(Math.max(2048, builder.mtu + 14 + PacketPool.DEFAULT_HEADROOM) - 1) << 1;
-            this.pool = PacketPool.create("memory-" + label, PacketMemory.offHeap(Arena.ofAuto(),
-                    (long) builder.buffers * bufferSize), builder.buffers, bufferSize, PacketPool.DEFAULT_HEADROOM);
-            this.capabilities = new DeviceCapabilities(1, 0, builder.mtu + 14);
+            this.pools = new PacketPool[queues];
+            this.counters = new DeviceCounters[queues];
+            for (int q = 0; q < queues; q++) {
+                pools[q] = PacketPool.create("memory-" + label + (queues > 1 ? "-" + q : ""), PacketMemory.offHeap(
+                        Arena.ofAuto(), (long) builder.buffers * bufferSize), builder.buffers, bufferSize,
+                        PacketPool.DEFAULT_HEADROOM);
+                counters[q] = new DeviceCounters();
+            }
+            this.nextRing = new int[queues];
+            this.capabilities = new DeviceCapabilities(queues, queues > 1 ? DeviceCapabilities.OFFLOAD_RSS : 0,
+                    builder.mtu + 14);
         }
 
         /** The other end. */
@@ -200,51 +250,67 @@ public final class MemoryLink {
         @Override
         public PacketPool pool(int queue) {
             checkQueue(queue);
-            return pool;
+            return pools[queue];
         }
 
-        private static void checkQueue(int queue) {
-            if (queue != 0) {
-                throw new IndexOutOfBoundsException("a memory link end has one queue, not " + queue);
+        private void checkQueue(int queue) {
+            if (queue < 0 || queue >= queues) {
+                throw new IndexOutOfBoundsException("this memory link end has queues 0 to " + (queues - 1) + ", not " + queue);
             }
+        }
+
+        @Override
+        public int rxQueueOf(int srcAddr, int dstAddr, int srcPort, int dstPort) {
+            return FlowHash.queueOf(srcAddr, dstAddr, srcPort, dstPort, queues);
         }
 
         @Override
         public int receive(int queue, PacketBatch batch) {
             checkQueue(queue);
+            PacketPool pool = pools[queue];
+            DeviceCounters c = counters[queue];
             int n = 0;
-            while (!batch.isFull() && !in.isEmpty()) {
-                PacketBuffer buffer = pool.allocate();
-                if (buffer == null) {
-                    break; // the frame waits in the ring, as in a NIC without buffers
+            int first = nextRing[queue];
+            for (int k = 0; k < queues && !batch.isFull(); k++) {
+                FrameRing ring = in[(first + k) % queues][queue];
+                while (!batch.isFull() && !ring.isEmpty()) {
+                    PacketBuffer buffer = pool.allocate();
+                    if (buffer == null) {
+                        return n; // the frame waits in the ring, as in a NIC without buffers
+                    }
+                    int length = ring.peekLength();
+                    int at = buffer.append(length);
+                    ring.take(buffer.segment(), at);
+                    batch.add(buffer);
+                    c.rxPackets++;
+                    c.rxBytes += length;
+                    n++;
                 }
-                int length = in.peekLength();
-                int at = buffer.append(length);
-                in.take(buffer.segment(), at);
-                batch.add(buffer);
-                counters.rxPackets++;
-                counters.rxBytes += length;
-                n++;
             }
+            nextRing[queue] = (first + 1) % queues;
             return n;
         }
 
         @Override
         public int transmit(int queue, PacketBatch batch) {
             checkQueue(queue);
+            DeviceCounters c = counters[queue];
+            FrameRing[] rings = out[queue];
             int n = 0;
             while (n < batch.size()) {
                 PacketBuffer frame = batch.get(n);
                 if (!up || closed) {
-                    counters.txDropped++;
+                    c.txDropped++;
                 } else if (frame.length() > mtu + 14) {
-                    counters.txErrors++;
-                } else if (out.isFull()) {
-                    break;
+                    c.txErrors++;
                 } else {
-                    out.put(frame.segment(), frame.offset(), frame.length());
-                    counters.txPackets++;
-                    counters.txBytes += frame.length();
+                    FrameRing ring = rings[FlowHash.queueOfFrame(frame.segment(), frame.offset(), frame.length(), queues)];
+                    if (ring.isFull()) {
+                        break;
+                    }
+                    ring.put(frame.segment(), frame.offset(), frame.length());
+                    c.txPackets++;
+                    c.txBytes += frame.length();
                 }
                 frame.release();
                 n++;
@@ -255,7 +321,7 @@ public final class MemoryLink {
         @Override
         public DeviceCounters counters(int queue) {
             checkQueue(queue);
-            return counters;
+            return counters[queue];
         }
 
         /** Marks the end closed: it reports the link down and drops what it is given. */
@@ -266,7 +332,7 @@ public final class MemoryLink {
 
         @Override
         public String toString() {
-            return description() + " " + MacAddress.format(mac) + " " + pool;
+            return description() + " " + MacAddress.format(mac) + " " + java.util.Arrays.toString(pools);
         }
     }
 

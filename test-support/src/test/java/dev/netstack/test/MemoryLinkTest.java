@@ -184,4 +184,60 @@ class MemoryLinkTest {
         assertEquals(0, link.a().pool(0).inUse());
         assertEquals(0, link.b().pool(0).inUse());
     }
+
+    /** An Ethernet + IPv4 + TCP-ports frame from {@code src:sport} to {@code dst:dport}. */
+    private static PacketBuffer tcpFrame(MemoryLink.End end, int queue, int protocol, int src, int dst, int sport, int dport) {
+        PacketBuffer b = end.pool(queue).allocate();
+        int at = b.append(54);
+        MemorySegment m = b.segment();
+        var be16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+        var be32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+        m.set(be16, at + 12, (short) 0x0800);
+        m.set(ValueLayout.JAVA_BYTE, at + 14, (byte) 0x45);
+        m.set(ValueLayout.JAVA_BYTE, at + 23, (byte) protocol);
+        m.set(be32, at + 26, src);
+        m.set(be32, at + 30, dst);
+        m.set(be16, at + 34, (short) sport);
+        m.set(be16, at + 36, (short) dport);
+        return b;
+    }
+
+    @Test
+    void severalQueuesSteerTcpFlowsByTheirHashAndEverythingElseToQueueZero() {
+        int queues = 3;
+        MemoryLink link = MemoryLink.builder().queues(queues).build();
+        assertEquals(queues, link.a().queueCount());
+        int a = 0xC6120001;
+        int b = 0xC6120002;
+        int[] arrived = new int[queues];
+        for (int port = 40_000; port < 40_300; port++) {
+            int sendQueue = port % queues; // any sending queue: the receiver's queue depends on the flow only
+            batch.add(tcpFrame(link.a(), sendQueue, 6, a, b, port, 80));
+            assertEquals(1, link.a().transmit(sendQueue, batch));
+            batch.removeFirst(1);
+            int expected = link.b().rxQueueOf(a, b, port, 80);
+            assertEquals(dev.netstack.nic.FlowHash.queueOf(a, b, port, 80, queues), expected);
+            assertEquals(expected, link.a().rxQueueOf(b, a, 80, port), "symmetric");
+            for (int q = 0; q < queues; q++) {
+                int n = link.b().receive(q, batch);
+                assertEquals(q == expected ? 1 : 0, n, "port " + port + " queue " + q);
+                batch.releaseAll();
+            }
+            arrived[expected]++;
+        }
+        for (int q = 0; q < queues; q++) {
+            assertTrue(arrived[q] > 50, "every queue gets flows: " + java.util.Arrays.toString(arrived));
+        }
+        batch.add(tcpFrame(link.a(), 2, 17, a, b, 40_001, 53)); // UDP
+        assertEquals(1, link.a().transmit(2, batch));
+        batch.removeFirst(1);
+        assertEquals(0, link.b().receive(1, batch) + link.b().receive(2, batch));
+        assertEquals(1, link.b().receive(0, batch), "UDP on queue 0");
+        batch.releaseAll();
+        for (int q = 0; q < queues; q++) {
+            assertEquals(0, link.a().pool(q).inUse());
+            assertEquals(0, link.b().pool(q).inUse());
+        }
+        assertEquals(0, link.inFlight());
+    }
 }

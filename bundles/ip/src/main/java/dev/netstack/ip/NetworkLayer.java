@@ -92,4 +92,15 @@ public interface NetworkLayer {
      * @return whether an error was sent
      */
     boolean sendIcmpError(int type, int code, PacketBuffer offending, long nowNs);
+
+    /**
+     * Whether the TCP segments of the flow between {@code remoteAddress:remotePort} and
+     * {@code localAddress:localPort} arrive at this layer's shard. With several shards, each runs
+     * its own network layer over one queue of a device that steers flows over its queues
+     * ({@code NetDevice.rxQueueOf}); a shard opening a connection picks a local port for which this
+     * is true. Always true with one shard. Any thread; allocates nothing.
+     */
+    default boolean receivesFlow(int remoteAddress, int localAddress, int remotePort, int localPort) {
+        return true;
+    }
 }

@@ -51,6 +51,28 @@ public final class PacketBatch {
         return buffers[i];
     }
 
+    /**
+     * Replaces entry {@code i} (below {@link #size()}), for a device that keeps some of the frames it
+     * received and compacts them to the front. Nothing is released.
+     */
+    public void set(int i, PacketBuffer buffer) {
+        if (i >= size) {
+            throw new IndexOutOfBoundsException(i + " >= " + size);
+        }
+        buffers[i] = buffer;
+    }
+
+    /** Forgets the entries from {@code newSize} on, without releasing them. */
+    public void truncate(int newSize) {
+        if (newSize < 0 || newSize > size) {
+            throw new IndexOutOfBoundsException("truncate to " + newSize + " of " + size);
+        }
+        for (int i = newSize; i < size; i++) {
+            buffers[i] = null;
+        }
+        size = newSize;
+    }
+
     /** Appends a buffer; returns false (and keeps nothing) when full. */
     public boolean add(PacketBuffer buffer) {
         if (size == buffers.length) {

@@ -73,6 +73,25 @@ class PacketBatchTest {
     }
 
     @Test
+    void setAndTruncateCompactWithoutReleasing() {
+        PacketBatch batch = new PacketBatch(4);
+        pool.allocate(batch, 4);
+        PacketBuffer kept = batch.get(2);
+        PacketBuffer dropped = batch.get(1);
+        batch.set(1, kept);
+        batch.truncate(2);
+        assertEquals(2, batch.size());
+        assertSame(kept, batch.get(1));
+        assertThrows(IndexOutOfBoundsException.class, () -> batch.get(2));
+        assertThrows(IndexOutOfBoundsException.class, () -> batch.set(2, kept));
+        assertThrows(IndexOutOfBoundsException.class, () -> batch.truncate(3));
+        assertEquals(4, pool.inUse());
+        assertEquals(1, dropped.refCount());
+        batch.truncate(0);
+        assertTrue(batch.isEmpty());
+    }
+
+    @Test
     void rejectsNonPositiveCapacity() {
         assertThrows(IllegalArgumentException.class, () -> new PacketBatch(0));
     }

@@ -75,6 +75,14 @@ public final class EventLoop implements Shard, IdleStrategy.IdleContext {
         return true;
     }
 
+    /**
+     * Ends the shard's idle sleep without a command, for devices whose other queues hand it work (a
+     * software-steered device relaying for other lanes). Any thread; allocates nothing.
+     */
+    public void wakeup() {
+        idle.wakeup();
+    }
+
     @Override
     public boolean inShard() {
         return manual || Thread.currentThread() == thread;

@@ -49,7 +49,17 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
         /** JDK sockets, kernel to kernel over a veth pair between two namespaces. */
         VETH("veth", true, true),
         /** {@code dpdk-testpmd --forward-mode=txonly} on a net_tap device in a namespace: pktgen-60 only. */
-        DPDK("dpdk", false, true);
+        DPDK("dpdk", false, true),
+        /**
+         * Two stacks over an in-memory link, both on one shard thread: the one-shard side of the
+         * scaling measurement (the x4 cells only).
+         */
+        SHARD1("shard1", false, false),
+        /**
+         * Two stacks of two lanes over a two-queue in-memory link, sharing two shard threads (lane i
+         * of both on thread i): compared with {@code shard1}, how the stack scales from one shard to two.
+         */
+        SHARD2("shard2", false, false);
 
         public final String option;
         public final boolean kernel;
@@ -76,6 +86,7 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
             return switch (this) {
                 case MEM -> LOOPBACK;
                 case TAP -> VETH;
+                case SHARD2 -> SHARD1;
                 default -> null;
             };
         }
@@ -181,8 +192,10 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
             GC and CPU time per operation); --json writes the same as JSON.
 
             Workloads (--only):
-              rr       TCP request/response, 64 bytes, one connection: transactions/s, latency
-              crr      connect, 64-byte request, response, close: connections/s
+              rr       TCP request/response, 64 bytes, one connection: transactions/s, latency;
+                       and 4 connections at once (tcp-rr-64-x4, shard environments)
+              crr      connect, 64-byte request, response, close: connections/s; and 4 clients
+                       at once (tcp-crr-64-x4, shard environments)
               bulk     TCP bulk, Gbit/s each direction, 1 and 4 connections
               udp      UDP datagrams/s at 64 bytes, Gbit/s at 1400 bytes
               pktio    packet I/O without a stack: pktgen (60-byte frames) and fwd, Mpps
@@ -194,6 +207,10 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
                        baseline of tap; fwd through a kernel bridge)
               dpdk     dpdk-testpmd --forward-mode=txonly, 60-byte frames on a net_tap device in
                        a namespace (root; pktgen-60 only; peer of tap's pktgen-60)
+              shard1   two stacks over an in-memory link on ONE shard thread (x4 cells only)
+              shard2   two stacks of two lanes each over a two-queue in-memory link on TWO shard
+                       threads, lane i of both on thread i (x4 cells only; its ratio column is
+                       shard2/shard1: how the stack scales from one shard to two)
 
             Options:
               --duration S     seconds measured per cell, after a short warm-up (default 5)

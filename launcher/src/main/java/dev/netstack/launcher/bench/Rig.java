@@ -83,6 +83,17 @@ final class Rig implements AutoCloseable {
                     resources.add(kb);
                     yield new Rig(env, ka, kb, a, resources);
                 }
+                case SHARD1, SHARD2 -> {
+                    int shards = env == Env.SHARD1 ? 1 : 2;
+                    MemoryLink link = MemoryLink.builder().capacity(4096).buffers(8192).queues(shards).build();
+                    StackHost a = StackHost.start(NetStack.builder().device(link.a()).address("198.18.5.1/24")
+                            .shards(shards), idle);
+                    resources.add(a);
+                    StackHost b = StackHost.start(NetStack.builder().device(link.b()).address("198.18.5.2/24")
+                            .runOn(a.stack), idle);
+                    resources.add(b); // closed first: it runs on a's threads
+                    yield new Rig(env, new StackSide(a, "198.18.5.1"), new StackSide(b, "198.18.5.2"), null, resources);
+                }
                 case DPDK -> {
                     // No sides: testpmd alone, started per cell in this namespace (Workloads, Testpmd).
                     NetNs ns = namespace(resources);

@@ -30,6 +30,25 @@ interface Side extends AutoCloseable {
     /** Connect, 64-byte request, 64-byte response, close (the server closes first), again and again. */
     Client crr(String host, int port, Control control, LogLinearHistogram latency) throws Exception;
 
+    /**
+     * {@code connections} connections each doing what {@link #rr(String, int, Control, LogLinearHistogram)}
+     * does, at once, without latencies: the workload that shows how shards scale.
+     *
+     * @throws UnsupportedOperationException where this side has no such client
+     */
+    default Client rr(String host, int port, int connections, Control control) throws Exception {
+        throw new UnsupportedOperationException("several request/response connections");
+    }
+
+    /**
+     * {@code parallel} short-connection clients at once, without latencies.
+     *
+     * @throws UnsupportedOperationException where this side has no such client
+     */
+    default Client crr(String host, int port, int parallel, Control control) throws Exception {
+        throw new UnsupportedOperationException("several short-connection clients");
+    }
+
     /** {@code connections} connections sending as fast as they can. */
     Client bulk(String host, int port, int connections, Control control) throws Exception;
 

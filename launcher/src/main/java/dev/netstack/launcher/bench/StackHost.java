@@ -1,13 +1,8 @@
 package dev.netstack.launcher.bench;
 
 import com.google.inject.AbstractModule;
-import com.google.inject.CreationException;
-import com.google.inject.Guice;
-import com.google.inject.Injector;
-import com.google.inject.ProvisionException;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
-import com.google.inject.spi.Message;
 import dev.netstack.embedded.Configs;
 import dev.netstack.embedded.NetStack;
 import dev.netstack.embedded.NetStackModule;
@@ -20,28 +15,37 @@ import dev.netstack.tcp.newreno.NewRenoFactory;
 import dev.netstack.udp.UdpLayer;
 import dev.netstack.udp.internal.UdpConfig;
 import dev.netstack.udp.internal.UdpProtocol;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
- * An embedded stack (Guice, one shard thread) with TCP and UDP, as the bench drives it. TCP keeps
- * TIME_WAIT short (MSL 1 s) and allows many connections, so the short-connection workload does not
- * run into the connection limit; everything else is the default configuration.
+ * An embedded stack (Guice, one thread per shard) with TCP and UDP, as the bench drives it. TCP
+ * keeps TIME_WAIT short (MSL 1 s) and allows many connections, so the short-connection workload
+ * does not run into the connection limit; everything else is the default configuration. With
+ * several shards each lane has its own TCP and UDP ({@link #lanes}).
  */
 final class StackHost implements AutoCloseable {
 
     static final Map<String, Object> TCP_PROPERTIES = Map.of("msl.ms", 1_000, "max.connections", 262_144);
 
+    /** One shard's lane: its stack, TCP and UDP. */
+    record Lane(NetStack stack, TcpStack tcp, UdpProtocol udp) {
+    }
+
     final NetStack stack;
     final TcpStack tcp;
     final UdpProtocol udp;
+    final List<Lane> lanes;
 
-    private StackHost(NetStack stack, TcpStack tcp, UdpProtocol udp) {
+    private StackHost(NetStack stack, List<Lane> lanes) {
         this.stack = stack;
-        this.tcp = tcp;
-        this.udp = udp;
+        this.lanes = lanes;
+        this.tcp = lanes.getFirst().tcp();
+        this.udp = lanes.getFirst().udp();
     }
 
-    /** Builds the stack; its shard idles with {@code idle} ({@code spin}, {@code yield}, {@code backoff}, {@code poll}). */
+    /** Builds the stack; its shards idle with {@code idle} ({@code spin}, {@code yield}, {@code backoff}, {@code poll}). */
     static StackHost start(NetStack.Builder builder, String idle) {
         builder.idle(idle).module(new AbstractModule() {
             @Override
@@ -59,43 +63,25 @@ final class StackHost implements AutoCloseable {
                 return new TcpStack(Configs.of(TcpConfig.class, TCP_PROPERTIES), shard, network, System.nanoTime());
             }
         });
-        NetStackModule module = builder.module();
-        Injector injector;
-        NetStack stack;
-        try {
-            injector = Guice.createInjector(module);
-            stack = injector.getInstance(NetStack.class);
-        } catch (CreationException e) {
-            throw cause(e.getErrorMessages(), e);
-        } catch (ProvisionException e) {
-            throw cause(e.getErrorMessages(), e);
+        NetStack stack = builder.build();
+        List<Lane> lanes = new ArrayList<>();
+        for (NetStack lane : stack.lanes()) {
+            TcpStack tcp = lane.component(TcpStack.class);
+            tcp.addCongestionControl(new CubicFactory());
+            tcp.addCongestionControl(new NewRenoFactory());
+            lanes.add(new Lane(lane, tcp, lane.component(UdpProtocol.class)));
         }
-        TcpStack tcp = injector.getInstance(TcpStack.class);
-        tcp.addCongestionControl(new CubicFactory());
-        tcp.addCongestionControl(new NewRenoFactory());
-        return new StackHost(stack, tcp, injector.getInstance(UdpProtocol.class));
+        return new StackHost(stack, List.copyOf(lanes));
     }
 
-    /** The first runtime exception behind Guice's report (a TapException says what to do in one sentence). */
-    private static RuntimeException cause(Iterable<Message> messages, RuntimeException fallback) {
-        for (Message message : messages) {
-            Throwable cause = message.getCause();
-            while (cause instanceof ProvisionException p && p.getCause() != null) {
-                cause = p.getCause();
-            }
-            if (cause instanceof RuntimeException r) {
-                return r;
-            }
-        }
-        return fallback;
-    }
-
-    /** TCP and UDP reset and closed first (on the shard), then the stack; the device goes away. */
+    /** TCP and UDP of every lane reset and closed first (on their shards), then the stack; the device goes away. */
     @Override
     public void close() {
         try {
-            tcp.close();
-            udp.close();
+            for (Lane lane : lanes) {
+                lane.tcp().close();
+                lane.udp().close();
+            }
         } finally {
             stack.close();
         }

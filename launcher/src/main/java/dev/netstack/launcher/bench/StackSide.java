@@ -31,8 +31,6 @@ final class StackSide implements Side {
 
     private final StackHost host;
     private final String address;
-    /** Scratch memory of the servers, used on the shard thread only. */
-    private final MemorySegment scratch = Arena.ofAuto().allocate(CHUNK);
     private final TcpOptions options = TcpOptions.defaults().withNoDelay(true).withBacklog(1024);
 
     StackSide(StackHost host, String address) {
@@ -49,43 +47,70 @@ final class StackSide implements Side {
         return host.stack.onShard(call);
     }
 
-    private Server listener(int port, dev.netstack.tcp.TcpListenerHandler handler, long[] counter) {
-        TcpListener listener = onShard(() -> host.tcp.listen(0, port, options, handler));
+    /** What a server keeps per lane: a handler factory given the lane's scratch memory and counter. */
+    @FunctionalInterface
+    private interface LaneHandlers {
+        dev.netstack.tcp.TcpListenerHandler create(MemorySegment scratch, long[] counter);
+    }
+
+    /**
+     * Listens on {@code port} on every lane (a flow's SYN arrives at the lane its hash names), each
+     * with handlers using that lane's own scratch memory and counter, summed by {@link Server#count}.
+     */
+    private Server listener(int port, LaneHandlers handlers) {
+        int count = host.lanes.size();
+        long[][] counters = new long[count][];
+        TcpListener[] listeners = new TcpListener[count];
+        for (int i = 0; i < count; i++) {
+            StackHost.Lane lane = host.lanes.get(i);
+            long[] counter = new long[1];
+            counters[i] = counter;
+            dev.netstack.tcp.TcpListenerHandler handler = handlers.create(Arena.ofAuto().allocate(CHUNK), counter);
+            listeners[i] = lane.stack().onShard(() -> lane.tcp().listen(0, port, options, handler));
+        }
         return new Server() {
             @Override
             public long count() {
-                return counterOf(counter);
+                long sum = 0;
+                for (long[] counter : counters) {
+                    sum += counterOf(counter);
+                }
+                return sum;
             }
 
             @Override
             public void close() {
-                onShard(() -> {
-                    listener.close();
-                    return null;
-                });
+                for (int i = 0; i < count; i++) {
+                    TcpListener listener = listeners[i];
+                    host.lanes.get(i).stack().onShard(() -> {
+                        listener.close();
+                        return null;
+                    });
+                }
             }
         };
     }
 
-    /** Counters are one-element arrays written on the shard; a racy read of a long is fine for figures. */
+    /** Counters are one-element arrays written on a shard; a racy read of a long is fine for figures. */
     private static long counterOf(long[] counter) {
         return counter[0];
     }
 
     @Override
     public Server tcpEcho(int port, boolean closeAfterReply) {
-        long[] served = new long[1];
-        return listener(port, c -> new Echo(closeAfterReply, served), served);
+        return listener(port, (scratch, served) -> c -> new Echo(closeAfterReply, served, scratch));
     }
 
-    private final class Echo implements TcpHandler {
+    private static final class Echo implements TcpHandler {
         private final boolean closeAfterReply;
         private final long[] served;
+        private final MemorySegment scratch;
         private int got;
 
-        Echo(boolean closeAfterReply, long[] served) {
+        Echo(boolean closeAfterReply, long[] served, MemorySegment scratch) {
             this.closeAfterReply = closeAfterReply;
             this.served = served;
+            this.scratch = scratch;
         }
 
         @Override
@@ -111,8 +136,14 @@ final class StackSide implements Side {
 
     @Override
     public Server tcpSink(int port) {
-        long[] bytes = new long[1];
-        TcpHandler sink = new TcpHandler() {
+        return listener(port, (scratch, bytes) -> {
+            TcpHandler sink = sink(scratch, bytes);
+            return c -> sink;
+        });
+    }
+
+    private static TcpHandler sink(MemorySegment scratch, long[] bytes) {
+        return new TcpHandler() {
             @Override
             public void onReadable(TcpConnection c) {
                 int n;
@@ -129,7 +160,6 @@ final class StackSide implements Side {
                 onReadable(c);
             }
         };
-        return listener(port, c -> sink, bytes);
     }
 
     @Override
@@ -168,17 +198,23 @@ final class StackSide implements Side {
         };
     }
 
-    /** Clients: counters written on the shard, connections aborted on close if still open. */
+    /** Clients of one lane: counters written on its shard, connections aborted on close if still open. */
     private abstract class ShardClient extends BaseClient implements TcpHandler {
+        final StackHost.Lane lane;
         final List<TcpConnection> connections = new ArrayList<>();
         long ops;
 
         ShardClient(int parts) {
+            this(host.lanes.getFirst(), parts);
+        }
+
+        ShardClient(StackHost.Lane lane, int parts) {
             super(parts);
+            this.lane = lane;
         }
 
         void connect(int remote, int port) {
-            connections.add(host.tcp.connect(remote, port, 0, 0, options, this));
+            connections.add(lane.tcp().connect(remote, port, 0, 0, options, this));
         }
 
         @Override
@@ -188,7 +224,7 @@ final class StackSide implements Side {
 
         @Override
         public void close() {
-            onShard(() -> {
+            lane.stack().onShard(() -> {
                 for (TcpConnection c : connections) {
                     if (c.state() != TcpState.CLOSED && c.state() != TcpState.TIME_WAIT) {
                         c.abort();
@@ -201,10 +237,24 @@ final class StackSide implements Side {
 
     @Override
     public Client rr(String host, int port, Control control, LogLinearHistogram latency) {
+        return rr(this.host.lanes.getFirst(), Ipv4Address.parse(host), port, control, latency);
+    }
+
+    /** {@code connections} request/response connections spread over the lanes; latency is not recorded. */
+    @Override
+    public Client rr(String host, int port, int connections, Control control) {
         int remote = Ipv4Address.parse(host);
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < connections; i++) {
+            clients.add(rr(this.host.lanes.get(i % this.host.lanes.size()), remote, port, control, null));
+        }
+        return new Clients(clients);
+    }
+
+    private Client rr(StackHost.Lane lane, int remote, int port, Control control, LogLinearHistogram latency) {
         MemorySegment request = Arena.ofAuto().allocate(MESSAGE);
         MemorySegment response = Arena.ofAuto().allocate(MESSAGE);
-        ShardClient client = new ShardClient(1) {
+        ShardClient client = new ShardClient(lane, 1) {
             private int got;
             private long startNs;
             private boolean done;
@@ -223,7 +273,7 @@ final class StackSide implements Side {
                     if (got == MESSAGE) {
                         got = 0;
                         long nowNs = System.nanoTime();
-                        if (control.measuring) {
+                        if (control.measuring && latency != null) {
                             latency.record(nowNs - startNs);
                         }
                         ops++;
@@ -253,7 +303,7 @@ final class StackSide implements Side {
                 }
             }
         };
-        onShard(() -> {
+        lane.stack().onShard(() -> {
             client.connect(remote, port);
             return null;
         });
@@ -262,8 +312,23 @@ final class StackSide implements Side {
 
     @Override
     public Client crr(String host, int port, Control control, LogLinearHistogram latency) {
-        CrrClient client = new CrrClient(Ipv4Address.parse(host), port, control, latency);
-        onShard(() -> {
+        return crr(this.host.lanes.getFirst(), Ipv4Address.parse(host), port, control, latency);
+    }
+
+    /** {@code parallel} short-connection clients spread over the lanes; latency is not recorded. */
+    @Override
+    public Client crr(String host, int port, int parallel, Control control) {
+        int remote = Ipv4Address.parse(host);
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < parallel; i++) {
+            clients.add(crr(this.host.lanes.get(i % this.host.lanes.size()), remote, port, control, null));
+        }
+        return new Clients(clients);
+    }
+
+    private Client crr(StackHost.Lane lane, int remote, int port, Control control, LogLinearHistogram latency) {
+        CrrClient client = new CrrClient(lane, remote, port, control, latency);
+        lane.stack().onShard(() -> {
             client.next();
             return null;
         });
@@ -283,8 +348,8 @@ final class StackSide implements Side {
         private long startNs;
         private boolean done;
 
-        CrrClient(int remote, int port, Control control, LogLinearHistogram latency) {
-            super(1);
+        CrrClient(StackHost.Lane lane, int remote, int port, Control control, LogLinearHistogram latency) {
+            super(lane, 1);
             this.remote = remote;
             this.port = port;
             this.control = control;
@@ -299,7 +364,7 @@ final class StackSide implements Side {
             got = 0;
             startNs = System.nanoTime();
             try {
-                current = host.tcp.connect(remote, port, 0, 0, options, this);
+                current = lane.tcp().connect(remote, port, 0, 0, options, this);
             } catch (TcpException e) {
                 stop("connect: " + e.getMessage());
             }
@@ -335,7 +400,7 @@ final class StackSide implements Side {
                     stop("response of " + got + " bytes, not " + MESSAGE);
                     return;
                 }
-                if (control.measuring) {
+                if (control.measuring && latency != null) {
                     latency.record(System.nanoTime() - startNs);
                 }
                 ops++;
@@ -357,7 +422,7 @@ final class StackSide implements Side {
 
         @Override
         public void close() {
-            onShard(() -> {
+            lane.stack().onShard(() -> {
                 done = true;
                 TcpConnection c = current;
                 if (c != null && c.state() != TcpState.CLOSED && c.state() != TcpState.TIME_WAIT) {
@@ -370,6 +435,53 @@ final class StackSide implements Side {
 
     private StackHost host() {
         return host;
+    }
+
+    /** Several clients (each on its own lane) as one: operations summed, stopped when all are. */
+    private static final class Clients implements Client {
+        private final List<Client> clients;
+
+        Clients(List<Client> clients) {
+            this.clients = List.copyOf(clients);
+        }
+
+        @Override
+        public long ops() {
+            long sum = 0;
+            for (Client c : clients) {
+                sum += c.ops();
+            }
+            return sum;
+        }
+
+        @Override
+        public boolean awaitStopped(long timeoutMs) throws InterruptedException {
+            long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+            for (Client c : clients) {
+                long leftMs = Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+                if (!c.awaitStopped(leftMs)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public String failure() {
+            for (Client c : clients) {
+                if (c.failure() != null) {
+                    return c.failure();
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void close() {
+            for (Client c : clients) {
+                c.close();
+            }
+        }
     }
 
     @Override

@@ -37,6 +37,8 @@ final class Workloads {
     static final List<Cell> CELLS = List.of(
             new Cell("tcp-rr-64", Workload.RR, "trans/s", "transaction", 1, 1),
             new Cell("tcp-crr-64", Workload.CRR, "conn/s", "connection", 1, 1),
+            new Cell("tcp-rr-64-x4", Workload.RR, "trans/s", "transaction", 1, 1),
+            new Cell("tcp-crr-64-x4", Workload.CRR, "conn/s", "connection", 1, 1),
             new Cell("tcp-bulk-tx-1", Workload.BULK, "Gbit/s", "1448-byte segment", 8e-9, SEGMENT_BYTES),
             new Cell("tcp-bulk-tx-4", Workload.BULK, "Gbit/s", "1448-byte segment", 8e-9, SEGMENT_BYTES),
             new Cell("tcp-bulk-rx-1", Workload.BULK, "Gbit/s", "1448-byte segment", 8e-9, SEGMENT_BYTES),
@@ -69,6 +71,16 @@ final class Workloads {
                 case "tcp-crr-64" -> {
                     t.own(second.tcpEcho(port, true));
                     Side.Client c = t.client(first.crr(second.address(), port, t.control, t.latency));
+                    t.counter = c::ops;
+                }
+                case "tcp-rr-64-x4" -> {
+                    t.own(second.tcpEcho(port, false));
+                    Side.Client c = t.client(first.rr(second.address(), port, 4, t.control));
+                    t.counter = c::ops;
+                }
+                case "tcp-crr-64-x4" -> {
+                    t.own(second.tcpEcho(port, true));
+                    Side.Client c = t.client(first.crr(second.address(), port, 4, t.control));
                     t.counter = c::ops;
                 }
                 case "tcp-bulk-tx-1", "tcp-bulk-tx-4", "tcp-bulk-rx-1", "tcp-bulk-rx-4" -> {
@@ -270,11 +282,18 @@ final class Workloads {
         return cells;
     }
 
-    /** The cells of {@code workloads} that run in {@code env}: every one, but pktgen-60 alone in dpdk. */
+    /**
+     * The cells of {@code workloads} that run in {@code env}: pktgen-60 alone in dpdk, the x4 cells
+     * alone in the shard environments and nowhere else.
+     */
     static List<Cell> cells(java.util.Set<Workload> workloads, Env env) {
         List<Cell> cells = cells(workloads);
         if (env == Env.DPDK) {
             cells.removeIf(c -> !c.name().equals("pktgen-60"));
+        } else if (env == Env.SHARD1 || env == Env.SHARD2) {
+            cells.removeIf(c -> !c.name().endsWith("-x4"));
+        } else {
+            cells.removeIf(c -> c.name().endsWith("-x4"));
         }
         return cells;
     }

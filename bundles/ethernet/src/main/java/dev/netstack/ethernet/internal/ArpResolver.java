@@ -174,6 +174,7 @@ final class ArpResolver {
             if (entry != null) {
                 if (entry.state != STATIC) {
                     confirm(entry, senderMac, nowNs);
+                    layer.neighborLearned(nif, senderIp, senderMac);
                 }
                 merged = true;
             }
@@ -187,6 +188,7 @@ final class ArpResolver {
             Entry entry = allocate(nif, senderIp);
             if (entry != null) {
                 confirm(entry, senderMac, nowNs);
+                layer.neighborLearned(nif, senderIp, senderMac);
             }
         }
         if (operation == ArpPacket.OPERATION_REQUEST) {
@@ -520,6 +522,20 @@ final class ArpResolver {
             }
         }
         return rows;
+    }
+
+    /** A neighbour learned elsewhere (another lane): like a reply from it; static entries stay. */
+    void learn(EthernetInterface nif, int address, long mac, long nowNs) {
+        Entry entry = find(nif, address);
+        if (entry == null) {
+            entry = allocate(nif, address);
+            if (entry == null) {
+                return;
+            }
+        } else if (entry.state == STATIC) {
+            return;
+        }
+        confirm(entry, mac, nowNs);
     }
 
     /** Adds or replaces a static entry; packets waiting for it go out. False if the table is all static. */

@@ -587,6 +587,47 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
         counters.increment(stat);
     }
 
+    // ================================================================ lanes: sharing neighbours
+
+    /**
+     * Told of every neighbour this layer learns from an ARP packet, on the shard thread. The lanes of
+     * a multi-shard stack each run an EthernetLayer; the lane that receives ARP (queue 0) tells the
+     * others, so they resolve without ARP traffic of their own reaching them.
+     */
+    @FunctionalInterface
+    public interface NeighborListener {
+        void learned(String interfaceName, int address, long mac);
+    }
+
+    private volatile NeighborListener neighborListener;
+
+    /** Sets (or with null, clears) the listener of learned neighbours. Any thread. */
+    public void onNeighborLearned(NeighborListener listener) {
+        this.neighborListener = listener;
+    }
+
+    /** ArpResolver, shard thread: a neighbour's address was learned from the wire. */
+    void neighborLearned(EthernetInterface nif, int address, long mac) {
+        NeighborListener listener = neighborListener;
+        if (listener != null) {
+            listener.learned(nif.name(), address, mac);
+        }
+    }
+
+    /**
+     * Shard thread: takes a neighbour learned by another lane as if its ARP reply had arrived here,
+     * sending what waits for it; not passed on to the listener. Ignored for an unknown interface.
+     */
+    public void learnNeighbor(String interfaceName, int address, long mac) {
+        EthernetInterface nif;
+        synchronized (this) {
+            nif = interfacesByName.get(interfaceName);
+        }
+        if (nif != null) {
+            arp.learn(nif, address, mac, shard.clock().nanoTime());
+        }
+    }
+
     void add(EthernetStat stat, long delta) {
         if (delta != 0) {
             counters.add(stat, delta);

@@ -796,4 +796,28 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
         }
         return buffer;
     }
+
+    // ================================================================ lanes
+
+    private volatile NetDevice laneDevice;
+    private volatile int laneQueue = -1;
+
+    /**
+     * Makes this layer one lane of a multi-shard stack: it serves queue {@code queue} of
+     * {@code device}, so {@link #receivesFlow} asks the device where a flow lands. Null: one shard.
+     */
+    public void setLane(NetDevice device, int queue) {
+        this.laneQueue = queue;
+        this.laneDevice = device;
+    }
+
+    @Override
+    public boolean receivesFlow(int remoteAddress, int localAddress, int remotePort, int localPort) {
+        NetDevice device = laneDevice;
+        if (device == null) {
+            return true;
+        }
+        int queue = device.rxQueueOf(remoteAddress, localAddress, remotePort, localPort);
+        return queue < 0 || queue == laneQueue;
+    }
 }

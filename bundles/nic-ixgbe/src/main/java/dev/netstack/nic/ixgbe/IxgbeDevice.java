@@ -9,6 +9,7 @@ import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketBatch;
 import dev.netstack.nic.PacketMemory;
 import dev.netstack.nic.PacketPool;
+import dev.netstack.nic.Toeplitz;
 import dev.netstack.nic.ixgbe.internal.RxQueue;
 import dev.netstack.nic.ixgbe.internal.TxQueue;
 import java.lang.System.Logger.Level;
@@ -31,6 +32,17 @@ import java.util.concurrent.locks.LockSupport;
  * virtualisation, flow control, jumbo frames, header split, segmentation offload (TSO; the
  * capabilities do not announce it), IP header checksum insertion (the stack computes it), multicast filter tables (promiscuous mode stands
  * in), PHY/SFP management beyond AUTOC (the EEPROM's link settings are trusted).
+ *
+ * <p>Receive-side scaling (§7.1.2.8), with more than one queue: the device hashes IPv4 TCP
+ * segments only (MRQC.TcpIPv4; not the IPv4 2-tuple, not UDP), with the Toeplitz key of the
+ * settings, and the 128-entry redirection table holds {@code i % queues}. A packet that matches no
+ * enabled hash type gets hash 0 and RSS output index 0 (§7.1.2.8.1), so ARP, ICMP, UDP, non-IPv4
+ * frames and every IP fragment, the first one with its complete TCP header included (the 82599
+ * takes a packet for a TCP segment only if it is not fragmented), arrive on queue 0. Each TCP flow
+ * arrives on {@link #rxQueueOf}'s queue: with the default key ({@link Toeplitz#SYMMETRIC_KEY}) the
+ * same queue for both directions, which is what one shard per queue needs; with a configured key
+ * that is not symmetric ({@link IxgbeSettings#rssSymmetric()}) the two directions may differ, and
+ * bring-up logs a warning.
  *
  * <p>Counters: {@link #counters(int)} are the driver's own per-queue counts (frames and bytes
  * handed over, frames dropped for want of a buffer, frames spanning descriptors); what the device
@@ -61,7 +73,8 @@ public final class IxgbeDevice implements NetDevice {
     private final DeviceCounters[] counters;
     private final DeviceCounters hardwareCounters = new DeviceCounters();
     private final DeviceCapabilities capabilities;
-    private final RssHash rssHash;
+    /** The Toeplitz key programmed into RSSRK, for {@link #rxQueueOf}; never written after bring-up. */
+    private final byte[] rssKey;
     private final long mac;
     private volatile boolean closed;
     /** Calls of {@link #isLinkUp} between LINKS reads. */
@@ -77,11 +90,12 @@ public final class IxgbeDevice implements NetDevice {
         this.rx = new RxQueue[queues];
         this.tx = new TxQueue[queues];
         this.counters = new DeviceCounters[queues];
-        int[] redirection = new int[128];
-        for (int i = 0; i < redirection.length; i++) {
-            redirection[i] = i % queues;
+        this.rssKey = settings.rssKey();
+        if (queues > 1 && !settings.rssSymmetric()) {
+            LOG.log(Level.WARNING, "ixgbe:{0}: rss.key is not symmetric, so the two directions of a TCP flow may "
+                    + "arrive on different queues; leave rss.key empty for the symmetric default when one shard "
+                    + "serves each queue", settings.pciAddress());
         }
-        this.rssHash = new RssHash(settings.rssKey(), redirection);
 
         resetAndWait();
         this.mac = readMac();
@@ -95,7 +109,7 @@ public final class IxgbeDevice implements NetDevice {
                 pools[q] = PacketPool.create(settings.name() + "-q" + q, memory, settings.poolBuffers(),
                         BUFFER_BYTES, HEADROOM);
             }
-            initRx(dma, redirection);
+            initRx(dma);
             initTx(dma);
             for (int q = 0; q < queues; q++) {
                 startRxQueue(q);
@@ -166,7 +180,7 @@ public final class IxgbeDevice implements NetDevice {
     }
 
     // §4.6.7 Receive initialisation
-    private void initRx(DmaAllocator dma, int[] redirection) {
+    private void initRx(DmaAllocator dma) {
         // Receive stays off while it is configured.
         regs.clearFlags32(RXCTRL, RXCTRL_RXEN);
         // §4.6.11.3.4 without DCB: all the packet buffer to TC 0.
@@ -181,23 +195,27 @@ public final class IxgbeDevice implements NetDevice {
         regs.setFlags32(FCTRL, FCTRL_BAM);
         // RSS (§7.1.2.8): key, redirection table, hashed fields; PCSD so the hash, not the fragment
         // checksum, goes into the write-back (§8.2.3.7).
-        byte[] key = settings.rssKey();
         for (int i = 0; i < 10; i++) {
-            int word = (key[4 * i] & 0xFF) | (key[4 * i + 1] & 0xFF) << 8 | (key[4 * i + 2] & 0xFF) << 16
-                    | (key[4 * i + 3] & 0xFF) << 24;
+            // RSSRK[0] bits 7:0 hold key byte 0, the leftmost byte of the hash's key (§8.2.3.7)
+            int word = (rssKey[4 * i] & 0xFF) | (rssKey[4 * i + 1] & 0xFF) << 8 | (rssKey[4 * i + 2] & 0xFF) << 16
+                    | (rssKey[4 * i + 3] & 0xFF) << 24;
             regs.set32(rssrk(i), word);
         }
-        for (int i = 0; i < 32; i++) {
+        for (int i = 0; i < RETA_ENTRIES / 4; i++) {
             int word = 0;
             for (int j = 0; j < 4; j++) {
-                word |= (redirection[4 * i + j] & 0xF) << (8 * j);
+                // entry n = n % queues, as Toeplitz.queue (and so rxQueueOf) assumes; 4 bits each
+                word |= ((4 * i + j) % queues & 0xF) << (8 * j);
             }
             regs.set32(reta(i), word);
         }
         regs.setFlags32(RXCSUM, RXCSUM_PCSD);
-        regs.set32(MRQC, queues > 1
-                ? MRQC_MRQE_RSS | MRQC_FIELD_IPV4 | MRQC_FIELD_IPV4_TCP | MRQC_FIELD_IPV4_UDP
-                : 0);
+        // TcpIPv4 only. Not the IPv4 field (bit 17): it would spread ICMP, UDP and fragments by their
+        // addresses, and a fragmented TCP flow apart from its unfragmented segments. Not UdpIPv4 (bit
+        // 22): UDP belongs to queue 0 (NetDevice#rxQueueOf). What matches no enabled type goes to
+        // queue 0 with hash 0 (§7.1.2.8.1), fragments included, since the 82599 parses no ports of a
+        // fragment, not even of the first one.
+        regs.set32(MRQC, queues > 1 ? MRQC_MRQE_RSS | MRQC_FIELD_IPV4_TCP : 0);
         int ringSize = settings.rxRingSize();
         for (int q = 0; q < queues; q++) {
             // Advanced one-buffer descriptors, 2 KB buffers, drop when the ring is empty (§8.2.3.8).
@@ -358,9 +376,23 @@ public final class IxgbeDevice implements NetDevice {
         };
     }
 
-    /** The hash and redirection table the device uses to pick a receive queue. */
-    public RssHash rssHash() {
-        return rssHash;
+    /**
+     * The queue on which the device delivers a TCP segment with these addresses and ports: the
+     * Toeplitz hash of the settings' key over source address, destination address, source port and
+     * destination port (§7.1.2.8.1), its seven low bits indexing the redirection table filled
+     * {@code i % queues} (§7.1.2.8.2). 0 with one queue (RSS is off, MRQC.MRQE 0).
+     *
+     * <p>With the default key the answer is the same with source and destination swapped. With a
+     * configured key that is not symmetric ({@link IxgbeSettings#rssSymmetric()}) it is still the
+     * truth for a segment arriving with exactly these fields: ask with the peer as the source.
+     * Any thread; allocates nothing.
+     */
+    @Override
+    public int rxQueueOf(int srcAddr, int dstAddr, int srcPort, int dstPort) {
+        if (queues == 1) {
+            return 0;
+        }
+        return Toeplitz.queue(Toeplitz.hashTcp4(rssKey, srcAddr, dstAddr, srcPort, dstPort), RETA_ENTRIES, queues);
     }
 
     /** Transmit descriptors of queue {@code q} not yet reclaimed (a diagnostic). */

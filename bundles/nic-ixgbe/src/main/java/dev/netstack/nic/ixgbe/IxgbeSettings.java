@@ -1,5 +1,6 @@
 package dev.netstack.nic.ixgbe;
 
+import dev.netstack.nic.Toeplitz;
 import java.util.HexFormat;
 
 /**
@@ -12,7 +13,8 @@ import java.util.HexFormat;
  *        ring length is a multiple of 128 bytes, 8 descriptors)
  * @param txRingSize descriptors per TX ring, likewise
  * @param poolBuffers packet buffers in each queue's pool; must exceed the RX ring size
- * @param rssKey the 40-byte Toeplitz key (82599 §7.1.2.8.1)
+ * @param rssKey the 40-byte Toeplitz key (82599 §7.1.2.8.1); the default, {@link Toeplitz#SYMMETRIC_KEY},
+ *        sends both directions of a TCP flow to one queue; see {@link #rssSymmetric()}
  * @param promiscuous accept frames for every destination MAC (FCTRL.UPE and MPE)
  * @param resetTimeoutNs how long to wait for each reset and init step to complete
  * @param linkTimeoutNs how long to wait for the link to come up
@@ -22,13 +24,6 @@ public record IxgbeSettings(String name, String pciAddress, int queues, int rxRi
 
     /** Queues this driver uses at most: RETA entries hold 4-bit queue indexes (82599 §8.2.3.7). */
     public static final int MAX_QUEUES = 16;
-
-    /**
-     * The key of Microsoft's RSS verification suite, which the 82599 datasheet (§7.1.2.8.3)
-     * reproduces; a fine default because its hash values are published.
-     */
-    public static final String DEFAULT_RSS_KEY =
-            "6d5a56da255b0ec24167253d43a38fb0d0ca2bcbae7b30b477cb2da38030f20c6a42b73bbeac01fa";
 
     public IxgbeSettings {
         if (queues < 1 || queues > MAX_QUEUES) {
@@ -48,9 +43,12 @@ public record IxgbeSettings(String name, String pciAddress, int queues, int rxRi
         rssKey = rssKey.clone();
     }
 
-    /** Defaults: 1 queue, rings of 512, 4096 buffers per queue, the verification key, 1 s reset, 10 s link wait. */
+    /**
+     * Defaults: 1 queue, rings of 512, 4096 buffers per queue, the symmetric RSS key
+     * ({@link Toeplitz#SYMMETRIC_KEY}, 0x6d5a repeated), 1 s reset, 10 s link wait.
+     */
     public static IxgbeSettings defaults(String name, String pciAddress) {
-        return new IxgbeSettings(name, pciAddress, 1, 512, 512, 4096, parseKey(DEFAULT_RSS_KEY), false,
+        return new IxgbeSettings(name, pciAddress, 1, 512, 512, 4096, Toeplitz.SYMMETRIC_KEY.clone(), false,
                 1_000_000_000L, 10_000_000_000L);
     }
 
@@ -82,6 +80,49 @@ public record IxgbeSettings(String name, String pciAddress, int queues, int rxRi
     @Override
     public byte[] rssKey() {
         return rssKey.clone();
+    }
+
+    /**
+     * Whether the RSS key hashes both directions of every TCP/IPv4 flow alike, so that
+     * {@link IxgbeDevice#rxQueueOf} gives one queue for a flow whichever way round it is asked
+     * ({@link #isSymmetric(byte[])}). True for the default key.
+     */
+    public boolean rssSymmetric() {
+        return isSymmetric(rssKey);
+    }
+
+    /**
+     * Whether {@code key} makes the TCP/IPv4 Toeplitz hash symmetric: hash(a, b, pa, pb) ==
+     * hash(b, a, pb, pa) for all addresses and ports.
+     *
+     * <p>The hash XORs one 32-bit key window per set input bit (82599 §7.1.2.8.1), input bit
+     * {@code i} picking key bits {@code i .. i+31}; it is linear in the input. Swapping the
+     * directions moves each address bit by 32 positions and each port bit by 16, so the hash is
+     * symmetric exactly when each input bit and the one it swaps with pick the same window.
+     * {@link Toeplitz#SYMMETRIC_KEY} (0x6d5a repeated) is; the verification suite's key is not.
+     */
+    public static boolean isSymmetric(byte[] key) {
+        for (int bit = 0; bit < 32; bit++) { // source address <-> destination address
+            if (window(key, bit) != window(key, bit + 32)) {
+                return false;
+            }
+        }
+        for (int bit = 64; bit < 80; bit++) { // source port <-> destination port
+            if (window(key, bit) != window(key, bit + 16)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Key bits {@code bit .. bit+31}, the first one most significant. */
+    private static int window(byte[] key, int bit) {
+        int result = 0;
+        for (int i = 0; i < 32; i++) {
+            int k = bit + i;
+            result = result << 1 | ((key[k >>> 3] >>> (7 - (k & 7))) & 1);
+        }
+        return result;
     }
 
     /** Parses an RSS key of 80 hex digits (colons, dashes and spaces ignored). */

@@ -10,5 +10,5 @@
  * nic-pci bundle; tests substitute a register-level model of the 82599.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package dev.netstack.nic.ixgbe;

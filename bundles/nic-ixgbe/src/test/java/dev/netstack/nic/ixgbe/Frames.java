@@ -64,6 +64,64 @@ final class Frames {
         return 14 + total;
     }
 
+    /**
+     * Rewrites the flags and fragment offset of the IPv4 frame at {@code at} (RFC 791 §3.1: MF is
+     * 0x2000, the offset counts 8-byte units in the low 13 bits) and its header checksum.
+     */
+    static void fragment(MemorySegment s, long at, int flagsAndOffset) {
+        long ip = at + 14;
+        s.set(S, ip + 6, (short) flagsAndOffset);
+        s.set(S, ip + 10, (short) 0);
+        s.set(S, ip + 10, (short) ~fold(sum(s, ip, 20, 0)));
+    }
+
+    /** An ARP request (RFC 826) from {@code src}, broadcast, asking for {@code targetIp}; returns its length. */
+    static int arpRequest(MemorySegment s, long at, long src, int senderIp, int targetIp) {
+        mac(s, at, 0xFFFF_FFFF_FFFFL);
+        mac(s, at + 6, src);
+        s.set(S, at + 12, (short) 0x0806);
+        long arp = at + 14;
+        s.set(S, arp, (short) 1); // Ethernet
+        s.set(S, arp + 2, (short) 0x0800);
+        s.set(ValueLayout.JAVA_BYTE, arp + 4, (byte) 6);
+        s.set(ValueLayout.JAVA_BYTE, arp + 5, (byte) 4);
+        s.set(S, arp + 6, (short) 1); // request
+        mac(s, arp + 8, src);
+        s.set(I, arp + 14, senderIp);
+        mac(s, arp + 18, 0);
+        s.set(I, arp + 24, targetIp);
+        for (int i = 42; i < 60; i++) {
+            s.set(ValueLayout.JAVA_BYTE, at + i, (byte) 0);
+        }
+        return 60;
+    }
+
+    /** An IPv6 frame (RFC 8200) carrying a TCP header with these ports; the addresses' low words are given. */
+    static int ipv6Tcp(MemorySegment s, long at, long dst, long src, int srcLow, int dstLow, int srcPort,
+            int dstPort) {
+        mac(s, at, dst);
+        mac(s, at + 6, src);
+        s.set(S, at + 12, (short) 0x86DD);
+        long ip = at + 14;
+        s.set(I, ip, 0x6000_0000);
+        s.set(S, ip + 4, (short) 20);
+        s.set(ValueLayout.JAVA_BYTE, ip + 6, (byte) 6);
+        s.set(ValueLayout.JAVA_BYTE, ip + 7, (byte) 64);
+        for (int i = 0; i < 32; i += 4) {
+            s.set(I, ip + 8 + i, 0x2001_0db8);
+        }
+        s.set(I, ip + 20, srcLow);
+        s.set(I, ip + 36, dstLow);
+        long tcp = ip + 40;
+        for (int i = 0; i < 20; i++) {
+            s.set(ValueLayout.JAVA_BYTE, tcp + i, (byte) 0);
+        }
+        s.set(S, tcp, (short) srcPort);
+        s.set(S, tcp + 2, (short) dstPort);
+        s.set(S, tcp + 12, (short) 0x5002); // SYN
+        return 14 + 40 + 20;
+    }
+
     /** A frame of {@code length} bytes: the MACs, EtherType 0x88B5 (local experimental), then a sequence number. */
     static int raw(MemorySegment s, long at, long dst, long src, int length, int seq) {
         mac(s, at, dst);

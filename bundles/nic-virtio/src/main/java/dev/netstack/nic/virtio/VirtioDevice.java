@@ -16,6 +16,7 @@ import dev.netstack.nic.virtio.internal.Features;
 import dev.netstack.nic.virtio.internal.LegacyTransport;
 import dev.netstack.nic.virtio.internal.ModernTransport;
 import dev.netstack.nic.virtio.internal.NetQueues;
+import dev.netstack.nic.virtio.internal.RssConfig;
 import dev.netstack.nic.virtio.internal.Transport;
 import dev.netstack.nic.virtio.internal.Virtqueue;
 import java.lang.foreign.MemorySegment;
@@ -31,7 +32,15 @@ import java.lang.System.Logger.Level;
  * settings ask for more and the device offers VIRTIO_NET_F_MQ with CTRL_VQ: then
  * min(queues, max_virtqueue_pairs) pairs, each with its own packet pool and counters, enabled by
  * VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET on the control queue (queue 2 * max_virtqueue_pairs,
- * §5.1.6.5.5). Transports: legacy (device 0x1000, I/O BAR 0, 10-byte header, 12 with MRG_RXBUF)
+ * §5.1.6.5.5).
+ *
+ * <p>Flow steering: with several pairs and VIRTIO_NET_F_RSS offered (modern transport only; QEMU's
+ * {@code rss=on}), the driver programs receive-side scaling with VIRTIO_NET_CTRL_MQ_RSS_CONFIG
+ * instead of VQ_PAIRS_SET (virtio 1.2 §5.1.6.5.7.1, {@link RssConfig}): TCP/IPv4 hashed with the
+ * symmetric Toeplitz key over a 128-entry table filled {@code i % pairs}, everything else (ARP,
+ * ICMP, UDP, fragments) to queue 0, so {@link #rxQueueOf} knows the queue of every TCP flow.
+ * Without RSS the device spreads flows by a rule of its own; {@link #rxQueueOf} then says -1 and
+ * the open logs a warning. Transports: legacy (device 0x1000, I/O BAR 0, 10-byte header, 12 with MRG_RXBUF)
  * and modern (device 0x1041, capabilities, 12-byte header).
  * Features left out: see {@link Features}. The device's MAC is used unless the settings override
  * it (QEMU's device receives every frame until a driver sets filters, so an override works
@@ -72,6 +81,8 @@ public final class VirtioDevice implements NetDevice {
     private final long features;
     private final long offeredFeatures;
     private final long mac;
+    /** The steering programmed on the device, null if it steers by its own rule (or has one pair). */
+    private final RssConfig rss;
     private volatile boolean closed;
     /** Set by the shard while it is inside receive or transmit, so close never unmaps under it. */
     private volatile boolean inDataPath;
@@ -93,7 +104,21 @@ public final class VirtioDevice implements NetDevice {
                     + " does not offer VIRTIO_F_VERSION_1 on its modern interface: it is not a virtio 1.x device.");
         }
         this.offeredFeatures = offered;
-        this.features = Features.negotiate(offered, transport.modern(), settings.queues() > 1);
+        long negotiated = Features.negotiate(offered, transport.modern(), settings.queues() > 1);
+        int rssMaxKeySize = 0;
+        int rssMaxTableLength = 0;
+        if ((negotiated & Features.RSS) != 0) {
+            // §3.1.1 step 4: the driver may read the device configuration before it accepts features
+            rssMaxKeySize = transport.deviceConfig8(Features.CONFIG_RSS_MAX_KEY_SIZE);
+            rssMaxTableLength = transport.deviceConfig16(Features.CONFIG_RSS_MAX_INDIRECTION_TABLE_LENGTH);
+            String unusable = RssConfig.unusableReason(rssMaxKeySize, rssMaxTableLength,
+                    transport.deviceConfig32(Features.CONFIG_SUPPORTED_HASH_TYPES));
+            if (unusable != null) {
+                LOG.log(Level.WARNING, "PCI device {0} offers RSS but {1}: not using it", pci.address(), unusable);
+                negotiated &= ~Features.RSS;
+            }
+        }
+        this.features = negotiated;
         transport.setDriverFeatures(features);
         int status = Transport.STATUS_ACKNOWLEDGE | Transport.STATUS_DRIVER;
         if (transport.modern()) { // §3.1.1 step 5-6; legacy devices have no FEATURES_OK (§3.1.2)
@@ -147,14 +172,31 @@ public final class VirtioDevice implements NetDevice {
         for (NetQueues q : queues) {
             q.rx().kick();
         }
-        if (control != null) { // §5.1.6.5.5: only receiveq1/transmitq1 are used until this
+        RssConfig steering = null;
+        if (control != null && (features & Features.RSS) != 0) { // virtio 1.2 §5.1.6.5.7.1
+            RssConfig wanted = RssConfig.forDevice(pairs, rssMaxKeySize, rssMaxTableLength);
+            int ack = control.setRss(wanted, CONTROL_TIMEOUT_NS);
+            if (ack == ControlQueue.ACK_OK) {
+                steering = wanted;
+            } else {
+                LOG.log(Level.WARNING, "PCI device {0} did not accept {1} ({2} to VIRTIO_NET_CTRL_MQ_RSS_CONFIG)",
+                        pci.address(), wanted, ack == ControlQueue.PENDING ? "no answer" : "ack " + ack);
+            }
+        }
+        if (control != null && steering == null) { // §5.1.6.5.5: only receiveq1/transmitq1 are used until this
             int ack = control.setQueuePairs(pairs, CONTROL_TIMEOUT_NS);
             if (ack != ControlQueue.ACK_OK) {
                 throw new PciException(Reason.WRONG_DEVICE, "PCI device " + pci.address() + " did not accept "
                         + pairs + " queue pairs (" + (ack == ControlQueue.PENDING ? "no answer" : "ack " + ack)
                         + " to VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET): set queues to 1.");
             }
+            if (pairs > 1) {
+                LOG.log(Level.WARNING, "PCI device {0} has {1} queue pairs but no usable VIRTIO_NET_F_RSS: TCP flows"
+                        + " land on the queue the device decides, which netstack cannot predict (QEMU: add rss=on to"
+                        + " the virtio-net-pci device, modern transport)", pci.address(), pairs);
+            }
         }
+        this.rss = steering;
     }
 
     private static long poolBytes(VirtioSettings settings) {
@@ -205,8 +247,9 @@ public final class VirtioDevice implements NetDevice {
                     ? new LegacyTransport(pci.ioBar(0), pci.ioBar(0), pci.isMsixEnabled())
                     : new ModernTransport(pci);
             VirtioDevice device = new VirtioDevice(settings, pci, transport, rings, buffers);
-            LOG.log(Level.INFO, "opened {0}: offered features 0x{1}, negotiated {2}", device,
-                    Long.toHexString(device.offeredFeatures), Features.describe(device.features));
+            LOG.log(Level.INFO, "opened {0}: offered features 0x{1}, negotiated {2}, {3} queue pairs, steering {4}",
+                    device, Long.toHexString(device.offeredFeatures), Features.describe(device.features),
+                    device.queueCount(), device.rssDescription());
             return device;
         } catch (RuntimeException e) {
             if (transport != null) {
@@ -291,6 +334,16 @@ public final class VirtioDevice implements NetDevice {
         return offeredFeatures;
     }
 
+    /** Whether the device steers flows by the RSS configuration this driver set (see {@link #rxQueueOf}). */
+    public boolean isRssEnabled() {
+        return rss != null;
+    }
+
+    /** The RSS configuration in force, for logs and diagnostics: {@code none} without RSS. */
+    public String rssDescription() {
+        return rss == null ? "none" : rss.toString();
+    }
+
     /** Bytes of the virtio-net header before each frame: 12 (modern, or legacy with MRG_RXBUF), else 10. */
     public int headerBytes() {
         return queues[0].headerBytes();
@@ -361,6 +414,19 @@ public final class VirtioDevice implements NetDevice {
         } finally {
             inDataPath = false;
         }
+    }
+
+    /**
+     * The queue of a TCP/IPv4 flow: with RSS, the indirection table entry of the flow's Toeplitz
+     * hash, as the device computes it (virtio 1.2 §5.1.6.4.3); 0 with one pair; -1 with several
+     * pairs and no RSS (the device decides). Symmetric; allocates nothing.
+     */
+    @Override
+    public int rxQueueOf(int srcAddr, int dstAddr, int srcPort, int dstPort) {
+        if (queues.length == 1) {
+            return 0;
+        }
+        return rss == null ? -1 : rss.queueOf(srcAddr, dstAddr, srcPort, dstPort);
     }
 
     @Override

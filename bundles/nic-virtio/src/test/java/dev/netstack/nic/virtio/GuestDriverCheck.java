@@ -42,6 +42,17 @@ public final class GuestDriverCheck {
     public static void main(String[] args) throws Exception {
         Path results = Path.of(System.getenv().getOrDefault("NETSTACK_RESULTS", "/tmp"));
         GuestDriverCheck check = new GuestDriverCheck();
+        if (args.length > 0 && args[0].equals("rss")) {
+            int queues = Integer.parseInt(System.getenv().getOrDefault("NETSTACK_GUEST_QUEUES", "1"));
+            try {
+                check.rss(System.getenv("NETSTACK_MODERN_PCI"), System.getenv("NETSTACK_MODERN_HOST"), queues, results);
+            } catch (RuntimeException e) {
+                check.expect(false, "rss: " + e);
+            }
+            Files.write(results.resolve("guest-rss-report.txt"), check.report);
+            check.report.forEach(System.out::println);
+            System.exit(check.ok ? 0 : 1);
+        }
         check.device("legacy", System.getenv("NETSTACK_LEGACY_PCI"), System.getenv("NETSTACK_LEGACY_HOST"), false);
         check.device("modern", System.getenv("NETSTACK_MODERN_PCI"), System.getenv("NETSTACK_MODERN_HOST"), true);
         int queues = Integer.parseInt(System.getenv().getOrDefault("NETSTACK_GUEST_QUEUES", "1"));
@@ -256,6 +267,9 @@ public final class GuestDriverCheck {
             long mq = dev.netstack.nic.virtio.internal.Features.MQ | dev.netstack.nic.virtio.internal.Features.CTRL_VQ;
             expect((device.features() & mq) == mq, kind + " mq: MQ and CTRL_VQ negotiated");
             expect(device.queueCount() == queues, kind + " mq: " + device.queueCount() + " queue pairs");
+            // no rss=on in this run: the device steers by its own rule, which rxQueueOf cannot know
+            expect(!device.isRssEnabled() && device.rxQueueOf(hostIp, ourIp, 40000, 80) == -1,
+                    kind + " mq: without RSS rxQueueOf says -1");
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (!device.isLinkUp() && System.nanoTime() - deadline < 0) {
                 Thread.onSpinWait();
@@ -316,6 +330,136 @@ public final class GuestDriverCheck {
         }
         report.add("sent " + kind + " mq " + sent);
         expect("virtio-pci".equals(PciDevice.open(pci).driverName()), kind + " mq: kernel driver back after close");
+    }
+
+    /**
+     * Flow steering with VIRTIO_NET_F_RSS (run with {@code rss}; the rig's {@code -q N -r}): opens
+     * the modern device with all its pairs, tells the host it is ready ({@code RESULTS/guest-rss-ready}),
+     * then, until the host is done ({@code RESULTS/host-rss-done}) and two seconds after, takes every
+     * frame from every receive queue, answers ARP requests for its address and counts the frames by
+     * kind and queue. Every unfragmented TCP segment must arrive on the queue {@code rxQueueOf}
+     * predicts for its flow, and everything else (ARP, ICMP, UDP, fragments, TCP fragments too) on
+     * queue 0; the per-queue counts go to the report.
+     */
+    private void rss(String pci, String hostAddress, int queues, Path results) throws IOException {
+        int hostIp = ip(hostAddress);
+        int ourIp = (hostIp & ~0xff) | 2;
+        Path ready = results.resolve("guest-rss-ready");
+        Path done = results.resolve("host-rss-done");
+        VirtioDevice device = VirtioDevice.open(
+                new VirtioSettings("eth0", PciAddress.parse(pci), -1, 512, null, queues));
+        long[] tcp = new long[queues];
+        long[] tcpFragments = new long[queues];
+        long[] fragments = new long[queues];
+        long[] icmp = new long[queues];
+        long[] udp = new long[queues];
+        long[] arp = new long[queues];
+        long[] other = new long[queues];
+        java.util.BitSet flows = new java.util.BitSet(65536);
+        long misplaced = 0;
+        List<String> firstMisplaced = new ArrayList<>();
+        boolean hostDone = false;
+        try {
+            expect((device.features() & dev.netstack.nic.virtio.internal.Features.RSS) != 0,
+                    "rss: VIRTIO_NET_F_RSS negotiated (offered 0x" + Long.toHexString(device.offeredFeatures()) + ")");
+            expect(device.isRssEnabled() && device.queueCount() == queues, "rss: " + device.rssDescription()
+                    + " accepted by the device, " + device.queueCount() + " queue pairs");
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!device.isLinkUp() && System.nanoTime() - deadline < 0) {
+                Thread.onSpinWait();
+            }
+            long mac = device.macAddress();
+            PacketBatch rx = new PacketBatch();
+            PacketBatch tx = new PacketBatch();
+            Files.writeString(ready, "ready\n");
+            deadline = System.nanoTime() + 120_000_000_000L;
+            long endNs = Long.MAX_VALUE;
+            long checkNs = 0;
+            while (System.nanoTime() - deadline < 0 && (endNs == Long.MAX_VALUE || System.nanoTime() - endNs < 0)) {
+                if (!hostDone && System.nanoTime() - checkNs > 0) {
+                    checkNs = System.nanoTime() + 100_000_000L;
+                    if (Files.exists(done)) {
+                        hostDone = true;
+                        endNs = System.nanoTime() + 2_000_000_000L; // frames still in QEMU or in flight
+                    }
+                }
+                for (int r = 0; r < queues; r++) {
+                    device.receive(r, rx);
+                    for (int i = 0; i < rx.size(); i++) {
+                        PacketBuffer b = rx.get(i);
+                        MemorySegment s = b.segment();
+                        int o = b.offset();
+                        int etherType = b.length() >= 14 ? s.get(BE16, o + 12) & 0xffff : -1;
+                        if (etherType == 0x0806) {
+                            arp[r]++;
+                            if (isArp(b, 1) && s.get(BE32, o + 38) == ourIp) {
+                                send(device, r, tx, arp(device.pool(r).allocate(), 2, mac, ourIp, mac48(s, o + 22),
+                                        s.get(BE32, o + 28)));
+                            }
+                        } else if (etherType == 0x0800 && b.length() >= 34) {
+                            int ihl = (s.get(ValueLayout.JAVA_BYTE, o + 14) & 0x0f) * 4;
+                            int protocol = s.get(ValueLayout.JAVA_BYTE, o + 23) & 0xff;
+                            boolean fragment = (s.get(BE16, o + 20) & 0x3fff) != 0; // MF or an offset, RFC 791 §3.1
+                            if (protocol == 6 && fragment) {
+                                tcpFragments[r]++;
+                            } else if (fragment) {
+                                fragments[r]++;
+                            } else if (protocol == 6 && b.length() >= 14 + ihl + 4) {
+                                tcp[r]++;
+                                int src = s.get(BE32, o + 26);
+                                int dst = s.get(BE32, o + 30);
+                                int sport = s.get(BE16, o + 14 + ihl) & 0xffff;
+                                int dport = s.get(BE16, o + 14 + ihl + 2) & 0xffff;
+                                flows.set(sport);
+                                int predicted = device.rxQueueOf(src, dst, sport, dport);
+                                if (predicted != r) {
+                                    misplaced++;
+                                    if (firstMisplaced.size() < 5) {
+                                        firstMisplaced.add("port " + sport + "->" + dport + " on " + r + ", predicted "
+                                                + predicted);
+                                    }
+                                }
+                            } else if (protocol == 1) {
+                                icmp[r]++;
+                            } else if (protocol == 17) {
+                                udp[r]++;
+                            } else {
+                                other[r]++;
+                            }
+                        } else {
+                            other[r]++;
+                        }
+                    }
+                    rx.releaseAll();
+                }
+            }
+            for (int r = 0; r < queues; r++) {
+                report.add("info rss: queue " + r + ": tcp " + tcp[r] + ", tcp fragments " + tcpFragments[r]
+                        + ", other fragments " + fragments[r] + ", icmp " + icmp[r] + ", udp " + udp[r] + ", arp "
+                        + arp[r] + ", other " + other[r] + "; device counters " + device.counters(r));
+            }
+        } finally {
+            device.close();
+        }
+        expect(hostDone, "rss: the host sent its traffic");
+        long tcpTotal = java.util.Arrays.stream(tcp).sum();
+        expect(tcpTotal > 0 && misplaced == 0, "rss: every TCP segment on the queue rxQueueOf predicts ("
+                + tcpTotal + " segments of " + flows.cardinality() + " flows, " + misplaced + " elsewhere"
+                + (firstMisplaced.isEmpty() ? "" : ": " + firstMisplaced) + ")");
+        boolean everyQueue = true;
+        for (int r = 0; r < queues; r++) {
+            everyQueue &= tcp[r] > 0;
+        }
+        expect(everyQueue, "rss: TCP flows on every queue");
+        long elsewhere = 0;
+        for (int r = 1; r < queues; r++) {
+            elsewhere += tcpFragments[r] + fragments[r] + icmp[r] + udp[r] + arp[r] + other[r];
+        }
+        expect(elsewhere == 0 && arp[0] > 0 && icmp[0] > 0 && udp[0] > 0,
+                "rss: ARP, ICMP and UDP on queue 0 only (" + elsewhere + " such frames elsewhere)");
+        expect(tcpFragments[0] > 0 && fragments[0] > 0 && elsewhere == 0,
+                "rss: fragments on queue 0 only (TCP " + tcpFragments[0] + ", other " + fragments[0] + ")");
+        report.add("flows " + flows.cardinality());
     }
 
     /** Queues one frame, retrying while the ring is full; returns 1 if taken. */

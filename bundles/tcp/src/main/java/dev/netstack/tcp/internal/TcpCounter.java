@@ -31,6 +31,8 @@ enum TcpCounter {
     DROP_BAD_COOKIE,
     DROP_NO_BUFFER,
     DROP_AFTER_CLOSE,
+    /** A segment of a flow owned by another shard's lane and unknown here (a reassembled fragment). */
+    DROP_OTHER_SHARD,
     // events
     CHALLENGE_ACKS,
     CHALLENGE_ACKS_SUPPRESSED,

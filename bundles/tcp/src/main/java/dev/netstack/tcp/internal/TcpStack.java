@@ -413,6 +413,13 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             }
             return Disposition.HANDLED;
         }
+        if (!network.receivesFlow(source, destination, s.sourcePort, s.destinationPort)) {
+            // With several shards: a segment of a flow that belongs to another shard's lane (a
+            // reassembled fragment, which devices steer to queue 0). Answering it (a RST, or a new
+            // connection from a SYN) would break that lane's connection: drop it.
+            counters.increment(TcpCounter.DROP_OTHER_SHARD);
+            return Disposition.DROPPED;
+        }
         Listener listener = findListener(destination, s.destinationPort);
         if (listener != null) {
             listenArrives(listener, s, nowNs);
@@ -887,6 +894,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             }
         } else if (table.find(local, port, remoteAddress, remotePort) != null) {
             throw new TcpException(TcpError.ADDRESS_IN_USE, "port " + port);
+        } else if (!network.receivesFlow(remoteAddress, local, remotePort, port)) {
+            throw new TcpException(TcpError.ADDRESS_NOT_AVAILABLE, "the segments of a connection from port " + port
+                    + " arrive at another shard: connect from that shard, or let the stack pick the port");
         }
         long now = nowNs();
         Tcb tcb = newTcb(local, port, remoteAddress, remotePort, o);
@@ -921,8 +931,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         for (int i = 0; i < span; i++) {
             int candidate = EPHEMERAL_FIRST + Integer.remainderUnsigned(offset + portCounters[index]++, span);
             if (listeners[candidate] == null && reservations[candidate] == null
-                    && table.find(local, candidate, remoteAddress, remotePort) == null) {
-                return candidate;
+                    && table.find(local, candidate, remoteAddress, remotePort) == null
+                    && network.receivesFlow(remoteAddress, local, remotePort, candidate)) {
+                return candidate; // with several shards: one whose segments come back to this shard
             }
         }
         return 0;

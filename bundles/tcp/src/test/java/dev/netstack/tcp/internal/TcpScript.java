@@ -376,6 +376,13 @@ final class TcpScript implements AutoCloseable {
         final Map<Integer, Integer> mtus = new HashMap<>();
         /** As {@link #maxSegmentedBytes}: 0 = a route without segmentation offload (the default). */
         int segmentLimit;
+        /** As {@link #receivesFlow}: false plays a lane whose device steers this flow to another shard. */
+        boolean receivesFlows = true;
+
+        @Override
+        public boolean receivesFlow(int remoteAddress, int localAddress, int remotePort, int localPort) {
+            return receivesFlows;
+        }
         /** Per segmented send: the payload bytes per segment the device was asked to cut. */
         final List<Integer> segmentSizes = new ArrayList<>();
         final PacketPool largePool = PacketPool.create("script-large", PacketMemory.offHeap(arena, 8L * 66_048), 8,

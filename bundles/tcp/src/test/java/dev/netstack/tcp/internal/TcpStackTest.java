@@ -102,6 +102,24 @@ class TcpStackTest {
     }
 
     @Test
+    void segmentsOfAnotherShardsFlowAreDroppedNotAnsweredOrAccepted() {
+        // With several shards, a reassembled fragment of another lane's flow surfaces on lane 0: a RST
+        // (RFC 9293 §3.10.7.1) or a new connection from a SYN here would break that lane's connection.
+        try (TcpScript t = new TcpScript()) {
+            Server server = new Server(t);
+            t.network.receivesFlows = false;
+            t.segment(S, PEER_ISS, 0).ports(40_000, 80).mss(1460).send();
+            t.inject(A, PEER_ISS, 4242);
+            t.expectNothing();
+            assertEquals(0, server.accepted.size());
+            assertEquals(2, t.counter(TcpCounter.DROP_OTHER_SHARD));
+            t.network.receivesFlows = true;
+            t.inject(A, PEER_ISS, 4242);
+            assertEquals(4242, t.expect(R).seq(), "a flow of this shard is still answered");
+        }
+    }
+
+    @Test
     void strayAckIsStillResetOutsideCookieMode() {
         // RFC 9293 §3.10.7.2 "second": without recent cookies an ACK in LISTEN gets <SEQ=SEG.ACK><CTL=RST>,
         // even one whose top bits look like a current cookie's

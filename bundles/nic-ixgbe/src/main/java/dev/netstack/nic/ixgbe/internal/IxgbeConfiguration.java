@@ -16,7 +16,8 @@ public @interface IxgbeConfiguration {
     @AttributeDefinition(description = "RX/TX queue pairs, 1 to 16; with more than one, RSS spreads flows, one queue per shard.")
     int queues() default 1;
 
-    @AttributeDefinition(name = "rss.key", description = "Toeplitz key, 80 hex digits; empty for the RSS verification key.")
+    @AttributeDefinition(name = "rss.key", description = "Toeplitz key, 80 hex digits; empty for the symmetric key (6d5a repeated), "
+            + "which sends both directions of a TCP flow to one queue.")
     String rss_key() default "";
 
     @AttributeDefinition(description = "Receive frames for every destination MAC.")

@@ -112,9 +112,10 @@ public final class Regs {
     public static final int MRQC = 0x05818;
     /** MRQC.MRQE = 0001b: RSS only. */
     public static final int MRQC_MRQE_RSS = 0x1;
+    /** MRQC.TcpIPv4 (bit 16): hash IPv4 TCP segments over addresses and ports; the only field this driver enables. */
     public static final int MRQC_FIELD_IPV4_TCP = 1 << 16;
-    public static final int MRQC_FIELD_IPV4 = 1 << 17;
-    public static final int MRQC_FIELD_IPV4_UDP = 1 << 22;
+    /** Entries of the redirection table (RETA, §7.1.2.8.2), indexed by the hash's seven low bits. */
+    public static final int RETA_ENTRIES = 128;
 
     public static int reta(int n) {
         return 0x05C00 + 4 * n;

@@ -21,8 +21,11 @@ import java.nio.ByteOrder;
  *     10 GbE serial mode (011b), else 1 Gb/s.</li>
  * <li>Queue enables (§4.6.7.1, §4.6.8.1): RXDCTL/TXDCTL.ENABLE read back as set only on the
  *     second read after the write.</li>
- * <li>Receive (§7.1): L2 filter (RAL/RAH[0], FCTRL.BAM/MPE/UPE), RSS (MRQC, RSSRK, RETA; Toeplitz
- *     over the IPv4 2- or 4-tuple, §7.1.2.8), advanced one-buffer descriptors with write-back of
+ * <li>Receive (§7.1): L2 filter (RAL/RAH[0], FCTRL.BAM/MPE/UPE), RSS (MRQC.MRQE 0001b with the
+ *     fields TcpIPv4, UdpIPv4, IPv4, tried in that order; RSSRK, RETA; Toeplitz over the IPv4 4- or
+ *     2-tuple, §7.1.2.8.1: a TCP or UDP packet has its ports hashed only if it is not fragmented,
+ *     even when a first fragment holds the whole header; a packet that matches no enabled field
+ *     gets RSS type 0, hash 0 and RSS output index 0, so queue 0, whatever RETA[0] holds), advanced one-buffer descriptors with write-back of
  *     length, DD, EOP, RSS type and hash (RXCSUM.PCSD), checksum status IPCS/L4I/UDPCS and errors
  *     IPE/L4E (§7.1.6.2); CRC kept unless HLREG0.RXCRCSTRP; a frame longer than the buffer
  *     (SRRCTL.BSIZEPACKET) spans descriptors; no descriptor (RDH == RDT): dropped and counted in
@@ -434,23 +437,28 @@ public final class Model82599 implements Registers {
         boolean fragment = ipv4 && (frame.get(BE_SHORT, offset + 20) & 0x3FFF) != 0;
         boolean hasPorts = ipv4 && !fragment && ihl >= 20 && length >= 14 + ihl + 4;
         if ((mrqc & 0xF) == 0x1 && ipv4) {
-            // §7.1.2.8: which tuple is hashed follows MRQC's field enables
+            // §7.1.2.8.1: which tuple is hashed follows MRQC's field enables, TcpIPv4 first, then
+            // UdpIPv4, then IPv4; a fragment is no TCP or UDP packet, whatever it holds
             MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, offset + 26, tuple, 0, 8);
             byte[] key = currentKey();
             if (hasPorts && protocol == 6 && (mrqc & MRQC_FIELD_TCP4) != 0) {
                 MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, offset + 14 + ihl, tuple, 8, 4);
-                hash = Toeplitz.hash(key, tuple, 0, 12);
+                hash = ModelToeplitz.hash(key, tuple, 0, 12);
                 hashType = 0x1;
             } else if (hasPorts && protocol == 17 && (mrqc & MRQC_FIELD_UDP4) != 0) {
                 MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, offset + 14 + ihl, tuple, 8, 4);
-                hash = Toeplitz.hash(key, tuple, 0, 12);
+                hash = ModelToeplitz.hash(key, tuple, 0, 12);
                 hashType = 0x7;
             } else if ((mrqc & MRQC_FIELD_IP4) != 0) {
-                hash = Toeplitz.hash(key, tuple, 0, 8);
+                hash = ModelToeplitz.hash(key, tuple, 0, 8);
                 hashType = 0x2;
             }
-            int index = hash & 0x7F; // §7.1.2.8.2: seven LSBs of the hash index the RETA
-            queue = (file[(R_RETA0 + (index & ~3)) / 4] >>> (8 * (index & 3))) & 0xF;
+            if (hashType != 0) {
+                int index = hash & 0x7F; // §7.1.2.8.2: seven LSBs of the hash index the RETA
+                queue = (file[(R_RETA0 + (index & ~3)) / 4] >>> (8 * (index & 3))) & 0xF;
+            }
+            // else §7.1.2.8.1: no enabled hash type matches, so RSS output index 0 (queue 0) and
+            // hash 0; the RETA is not consulted
         }
         return deliver(queue, frame, offset, length, ipv4, ihl, protocol, fragment, hashType, hash);
     }

@@ -2,6 +2,7 @@ package dev.netstack.nic.virtio.internal;
 
 import dev.netstack.nic.PacketMemory;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -16,6 +17,8 @@ import java.lang.invoke.VarHandle;
  * </pre>
  *
  * <p>The ring lies at {@code ringOffset} like a {@link Virtqueue}'s; the command bytes follow it.
+ * Commands: VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET (§5.1.6.5.5) and, with VIRTIO_NET_F_RSS,
+ * VIRTIO_NET_CTRL_MQ_RSS_CONFIG (virtio 1.2 §5.1.6.5.7.1, see {@link RssConfig}).
  * Not thread-safe; the caller (device setup) owns it.
  */
 public final class ControlQueue {
@@ -30,9 +33,13 @@ public final class ControlQueue {
     /** What {@link #poll()} returns while the device has not answered. */
     public static final int PENDING = -1;
 
+    /** Bytes of data one command carries here (after class and command): enough for RSS with 128 entries. */
+    public static final int MAX_DATA_BYTES = 1022;
+
     private static final int DESC_F_NEXT = 1;
     private static final int ACK_UNSET = 0xff;
-    private static final int ACK_AT = 64;
+    /** The ack byte follows the command buffer: class, command, data. */
+    private static final int ACK_AT = 2 + MAX_DATA_BYTES;
 
     private final int queueIndex;
     private final int size;
@@ -43,6 +50,7 @@ public final class ControlQueue {
     private final long usedOffset;
     private final long commandOffset;
     private final Notifier notifier;
+    private final MemorySegment data;
     private int availIdx;
     private int lastUsedIdx;
     private boolean inFlight;
@@ -68,13 +76,14 @@ public final class ControlQueue {
         this.usedOffset = ringOffset + Virtqueue.usedRingOffset(size);
         this.commandOffset = ringOffset + Virtqueue.ringBytes(size);
         this.notifier = notifier;
+        this.data = ring.asSlice(commandOffset + 2, MAX_DATA_BYTES);
         ring.asSlice(ringOffset, bytes(size)).fill((byte) 0);
         ring.set(Virtqueue.U16, availOffset, (short) Virtqueue.AVAIL_F_NO_INTERRUPT); // §2.6.7: we poll
     }
 
     /** Bytes of memory the queue needs: its ring and the command buffer after it. */
     public static long bytes(int size) {
-        return Virtqueue.ringBytes(size) + 128;
+        return Virtqueue.ringBytes(size) + ACK_AT + 8;
     }
 
     public int queueIndex() {
@@ -97,28 +106,55 @@ public final class ControlQueue {
         return memory.ioAddress(usedOffset);
     }
 
+    /** Where the data of the next command goes, {@link #MAX_DATA_BYTES} long. */
+    public MemorySegment data() {
+        return data;
+    }
+
     /** Queues VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET (§5.1.6.5.5) and notifies the device. */
     public void submitQueuePairs(int pairs) {
         if (pairs < 1 || pairs > 0x8000) {
             throw new IllegalArgumentException("virtqueue_pairs must be 1 to 32768, got " + pairs);
         }
-        submit(CLASS_MQ, MQ_VQ_PAIRS_SET, pairs);
+        checkIdle();
+        data.set(Virtqueue.U16, 0, (short) pairs);
+        submit(CLASS_MQ, MQ_VQ_PAIRS_SET, 2);
     }
 
-    /** Queues a command with a le16 datum; one command at a time. */
-    void submit(int commandClass, int command, int data16) {
+    /**
+     * Queues VIRTIO_NET_CTRL_MQ_RSS_CONFIG (virtio 1.2 §5.1.6.5.7.1) and notifies the device. It
+     * replaces VQ_PAIRS_SET: its max_tx_vq and table say how many pairs are in use.
+     */
+    public void submitRss(RssConfig config) {
+        if (config.bytes() > MAX_DATA_BYTES) {
+            throw new IllegalArgumentException(config + " needs " + config.bytes() + " bytes, more than the "
+                    + MAX_DATA_BYTES + " a command carries here");
+        }
+        checkIdle();
+        submit(CLASS_MQ, RssConfig.MQ_RSS_CONFIG, config.writeTo(data, 0));
+    }
+
+    /** The data buffer belongs to the device while a command is in flight. */
+    private void checkIdle() {
         if (inFlight) {
             throw new IllegalStateException("a control command is still in flight");
         }
+    }
+
+    /**
+     * Queues the command {@code commandClass}/{@code command} whose data the caller has written
+     * into the first {@code dataBytes} of {@link #data()}; one command at a time.
+     */
+    void submit(int commandClass, int command, int dataBytes) {
+        checkIdle();
         long cmd = commandOffset;
         long ack = commandOffset + ACK_AT;
-        ring.set(java.lang.foreign.ValueLayout.JAVA_BYTE, cmd, (byte) commandClass);
-        ring.set(java.lang.foreign.ValueLayout.JAVA_BYTE, cmd + 1, (byte) command);
-        ring.set(Virtqueue.U16, cmd + 2, (short) data16);
-        ring.set(java.lang.foreign.ValueLayout.JAVA_BYTE, ack, (byte) ACK_UNSET);
+        ring.set(ValueLayout.JAVA_BYTE, cmd, (byte) commandClass);
+        ring.set(ValueLayout.JAVA_BYTE, cmd + 1, (byte) command);
+        ring.set(ValueLayout.JAVA_BYTE, ack, (byte) ACK_UNSET);
         // §2.6.5: descriptor 0 readable and chained to 1, descriptor 1 written by the device
         ring.set(Virtqueue.U64, descOffset, memory.ioAddress(cmd));
-        ring.set(Virtqueue.U32, descOffset + 8, 4);
+        ring.set(Virtqueue.U32, descOffset + 8, 2 + dataBytes);
         ring.set(Virtqueue.U16, descOffset + 12, (short) DESC_F_NEXT);
         ring.set(Virtqueue.U16, descOffset + 14, (short) 1);
         ring.set(Virtqueue.U64, descOffset + 16, memory.ioAddress(ack));
@@ -147,7 +183,7 @@ public final class ControlQueue {
         VarHandle.acquireFence();
         lastUsedIdx = usedIdx;
         inFlight = false;
-        return ring.get(java.lang.foreign.ValueLayout.JAVA_BYTE, commandOffset + ACK_AT) & 0xff;
+        return ring.get(ValueLayout.JAVA_BYTE, commandOffset + ACK_AT) & 0xff;
     }
 
     /**
@@ -158,6 +194,20 @@ public final class ControlQueue {
      */
     public int setQueuePairs(int pairs, long timeoutNs) {
         submitQueuePairs(pairs);
+        return await(timeoutNs);
+    }
+
+    /**
+     * Submits RSS_CONFIG and waits up to {@code timeoutNs} for the device's ack.
+     *
+     * @return as {@link #setQueuePairs}
+     */
+    public int setRss(RssConfig config, long timeoutNs) {
+        submitRss(config);
+        return await(timeoutNs);
+    }
+
+    private int await(long timeoutNs) {
         long deadlineNs = System.nanoTime() + timeoutNs;
         int ack;
         while ((ack = poll()) == PENDING && System.nanoTime() - deadlineNs < 0) {

@@ -8,8 +8,10 @@ package dev.netstack.nic.virtio.internal;
  * (modern transport, required there), ANY_LAYOUT (legacy, so the header and the frame share a
  * descriptor) and MRG_RXBUF (§5.1.6.3: the header gains num_buffers, also on legacy devices, and
  * a received frame may span several buffers). MQ with CTRL_VQ only when more than one queue pair
- * is wanted and both are offered (§5.1.3.1: MQ requires CTRL_VQ). Left out for now: CTRL_VQ on
- * its own (MAC filters), EVENT_IDX, INDIRECT_DESC, the TSO/GSO family.
+ * is wanted and both are offered (§5.1.3.1: MQ requires CTRL_VQ); RSS (virtio 1.2 §5.1.6.5.7:
+ * the driver programs receive-side scaling) with them when also offered, which only the modern
+ * transport can (bit 60: legacy devices have 32 feature bits). Left out for now: CTRL_VQ on its
+ * own (MAC filters), HASH_REPORT, EVENT_IDX, INDIRECT_DESC, the TSO/GSO family.
  */
 public final class Features {
 
@@ -23,12 +25,18 @@ public final class Features {
     public static final long ANY_LAYOUT = 1L << 27;
     public static final long RING_EVENT_IDX = 1L << 29;
     public static final long VERSION_1 = 1L << 32;
+    /** VIRTIO_NET_F_RSS (virtio 1.2 §5.1.3): the device steers by a driver-set Toeplitz key and table. */
+    public static final long RSS = 1L << 60;
 
     /** Config field offsets of a network device (§5.1.4). */
     public static final int CONFIG_MAC = 0;
     public static final int CONFIG_STATUS = 6;
     /** le16 max_virtqueue_pairs, valid with MQ (§5.1.4). */
     public static final int CONFIG_MAX_VIRTQUEUE_PAIRS = 8;
+    /** u8 rss_max_key_size, le16 rss_max_indirection_table_length, le32 supported_hash_types: valid with RSS (virtio 1.2 §5.1.4). */
+    public static final int CONFIG_RSS_MAX_KEY_SIZE = 17;
+    public static final int CONFIG_RSS_MAX_INDIRECTION_TABLE_LENGTH = 18;
+    public static final int CONFIG_SUPPORTED_HASH_TYPES = 20;
     /** Link up bit of the status field (§5.1.4). */
     public static final int STATUS_LINK_UP = 1;
 
@@ -42,12 +50,12 @@ public final class Features {
 
     /**
      * The features the driver accepts from those {@code offered}; with {@code multiqueue}, also MQ
-     * and CTRL_VQ if both are offered.
+     * and CTRL_VQ if both are offered, and RSS if it is offered with them.
      */
     public static long negotiate(long offered, boolean modern, boolean multiqueue) {
         long wanted = MAC | STATUS | CSUM | GUEST_CSUM | MRG_RXBUF | (modern ? VERSION_1 : ANY_LAYOUT);
         if (multiqueue && (offered & (MQ | CTRL_VQ)) == (MQ | CTRL_VQ)) {
-            wanted |= MQ | CTRL_VQ;
+            wanted |= MQ | CTRL_VQ | RSS;
         }
         return offered & wanted;
     }
@@ -64,8 +72,8 @@ public final class Features {
     public static String describe(long features) {
         StringBuilder b = new StringBuilder();
         String[] names = {"CSUM", "GUEST_CSUM", "MAC", "MRG_RXBUF", "STATUS", "CTRL_VQ", "MQ", "ANY_LAYOUT",
-            "RING_EVENT_IDX", "VERSION_1"};
-        long[] bits = {CSUM, GUEST_CSUM, MAC, MRG_RXBUF, STATUS, CTRL_VQ, MQ, ANY_LAYOUT, RING_EVENT_IDX, VERSION_1};
+            "RING_EVENT_IDX", "VERSION_1", "RSS"};
+        long[] bits = {CSUM, GUEST_CSUM, MAC, MRG_RXBUF, STATUS, CTRL_VQ, MQ, ANY_LAYOUT, RING_EVENT_IDX, VERSION_1, RSS};
         for (int i = 0; i < bits.length; i++) {
             if ((features & bits[i]) != 0) {
                 b.append(b.isEmpty() ? "" : ",").append(names[i]);

@@ -174,6 +174,12 @@ public final class ModernTransport implements Transport {
         return read16(device, offset);
     }
 
+    /** One 32-bit read, as §4.1.3.1 asks of 32-bit fields. */
+    @Override
+    public int deviceConfig32(int offset) {
+        return read32(device, offset);
+    }
+
     /** 64-bit fields as two 32-bit writes, low half first (§4.1.3.1). */
     private void write64(int offset, long value) {
         write32(common, offset, (int) value);

@@ -47,4 +47,9 @@ public interface Transport {
 
     /** A little-endian 16-bit field of the device-specific configuration. */
     int deviceConfig16(int offset);
+
+    /** A little-endian 32-bit field of the device-specific configuration; here as two 16-bit reads. */
+    default int deviceConfig32(int offset) {
+        return deviceConfig16(offset) | deviceConfig16(offset + 2) << 16;
+    }
 }

@@ -63,6 +63,35 @@ class ControlQueueTest {
     }
 
     @Test
+    void rssConfigIsClassMqCommandOneWithTheConfigAsData() {
+        RssConfig config = RssConfig.forDevice(2, 40, 128);
+        control.submitRss(config);
+        assertEquals(1, kicks[4]);
+        MemorySegment command = answer(ControlQueue.ACK_OK);
+        assertEquals(2 + config.bytes(), command.byteSize());
+        assertEquals(ControlQueue.CLASS_MQ, command.get(ValueLayout.JAVA_BYTE, 0));
+        assertEquals(RssConfig.MQ_RSS_CONFIG, command.get(ValueLayout.JAVA_BYTE, 1));
+        assertEquals(RssConfig.HASH_TYPE_TCPV4, command.get(U32, 2), "hash_types");
+        assertEquals(127, command.get(U16, 6), "indirection_table_mask");
+        assertEquals(0, command.get(U16, 8), "unclassified_queue");
+        assertEquals(1, command.get(U16, 10 + 2), "indirection_table[1]");
+        assertEquals(2, command.get(U16, 10 + 256), "max_tx_vq");
+        assertEquals(40, command.get(ValueLayout.JAVA_BYTE, 10 + 258), "hash_key_length");
+        assertEquals(0x6d, command.get(ValueLayout.JAVA_BYTE, 10 + 259), "hash_key_data[0]");
+        assertEquals(ControlQueue.ACK_OK, control.poll());
+        // the next command reuses the buffer: VQ_PAIRS_SET is 4 bytes again
+        control.submitQueuePairs(2);
+        assertEquals(4, answer(ControlQueue.ACK_OK).byteSize());
+    }
+
+    @Test
+    void noCommandIsWrittenWhileOneIsInFlight() {
+        control.submitQueuePairs(2);
+        assertThrows(IllegalStateException.class, () -> control.submitRss(RssConfig.forDevice(2, 40, 128)));
+        assertEquals(2, answer(ControlQueue.ACK_OK).get(U16, 2), "data of the command in flight left alone");
+    }
+
+    @Test
     void anErrorAckIsReportedAndTheQueueIsReusable() {
         control.submitQueuePairs(2);
         answer(ControlQueue.ACK_ERR);

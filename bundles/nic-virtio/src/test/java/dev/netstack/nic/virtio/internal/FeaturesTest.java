@@ -51,4 +51,15 @@ class FeaturesTest {
         assertEquals(Features.MQ | Features.CTRL_VQ,
                 Features.negotiate(QEMU_LEGACY | Features.MQ, false, true) & (Features.MQ | Features.CTRL_VQ));
     }
+
+    @Test
+    void rssOnlyWithMultiqueueAndTheControlQueue() {
+        long all = Features.VERSION_1 | Features.MQ | Features.CTRL_VQ | Features.RSS;
+        assertEquals(all, Features.negotiate(all, true, true));
+        assertEquals(Features.VERSION_1, Features.negotiate(all, true, false));
+        assertEquals(Features.VERSION_1, Features.negotiate(Features.VERSION_1 | Features.RSS | Features.CTRL_VQ, true,
+                true));
+        assertEquals(1L << 60, Features.RSS);
+        assertEquals("MQ,VERSION_1,RSS", Features.describe(Features.MQ | Features.VERSION_1 | Features.RSS));
+    }
 }

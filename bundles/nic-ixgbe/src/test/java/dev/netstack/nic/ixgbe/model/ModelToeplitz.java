@@ -3,12 +3,12 @@ package dev.netstack.nic.ixgbe.model;
 /**
  * The model's own Toeplitz hash (82599 datasheet §7.1.2.8.1; Microsoft's "RSS hashing
  * functions"): for each input bit, most significant first, if it is 1 xor in the 32 key bits
- * that start at that bit position. Written independently of the driver's {@code RssHash}, byte by
- * byte with a 64-bit sliding window over the key.
+ * that start at that bit position. Written independently of nic-api's {@code Toeplitz}, which the
+ * driver uses, byte by byte with a 64-bit sliding window over the key.
  */
-public final class Toeplitz {
+public final class ModelToeplitz {
 
-    private Toeplitz() {
+    private ModelToeplitz() {
     }
 
     /** Hash of {@code length} input bytes at {@code input[offset]} under a 40-byte key. */
