@@ -1,5 +1,6 @@
 package dev.netstack.interop;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,11 +25,16 @@ import dev.netstack.nic.tap.TapDevice;
 import dev.netstack.nic.tap.TapSettings;
 import dev.netstack.runtime.os.NetNamespace;
 import dev.netstack.tcp.cubic.CubicFactory;
+import dev.netstack.tcp.TcpConnection;
+import dev.netstack.tcp.TcpError;
+import dev.netstack.tcp.TcpHandler;
+import dev.netstack.tcp.TcpOptions;
 import dev.netstack.tcp.internal.TcpConfig;
 import dev.netstack.tcp.internal.TcpStack;
 import dev.netstack.test.Exec;
 import dev.netstack.test.NetNs;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetSocketAddress;
@@ -49,12 +55,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -200,7 +209,7 @@ class TapMultiQueueTest {
     }
 
     /**
-     * The whole stack (one shard, which polls every queue) over a 4-queue TAP with offloads: 16
+     * The whole stack (one shard, which polls every queue) over a 4-queue TAP with offloads: 48
      * parallel HTTP downloads from the demo service arrive intact, and the kernel's segments of
      * those flows were spread over all four queues.
      */
@@ -230,8 +239,8 @@ class TapMultiQueueTest {
             tcp.addCongestionControl(new CubicFactory());
             demo = new DemoServices(Configs.of(DemoConfig.class, Map.of("enabled", true)), tcp, stack.shard());
 
-            int downloads = 16;
-            long bytes = 1_000_000;
+            int downloads = 48; // every queue has flows but with probability 3 * (3/4)^48, about 3e-6
+            long bytes = 300_000;
             Exec.Result r = ns.exec(Duration.ofSeconds(120), "sh", "-c", "for i in $(seq 1 " + downloads
                     + "); do curl -sS --fail --max-time 100 http://198.18.8.2/bytes/" + bytes
                     + " | sha256sum & done; wait");
@@ -263,6 +272,148 @@ class TapMultiQueueTest {
                 }
             } finally {
                 ns.close();
+            }
+        }
+    }
+
+    /**
+     * Two lanes (shard threads) over a 2-queue TAP, each lane with its own TCP and echo service:
+     * the kernel's 16 echo sessions come back intact and spread over both lanes, each accepted by
+     * the lane of its queue; and each lane's active open picks a local port whose segments the
+     * TAP's steering brings back to that lane (rxQueueOf), and echoes intact through the kernel.
+     */
+    @Test
+    void twoLanesOverATwoQueueTapServeAndOpenConnectionsOnTheirOwnQueues(@TempDir Path dir) throws Exception {
+        NetNs ns = NetNs.create(PREFIX);
+        NetStack stack = null;
+        List<DemoServices> demos = new ArrayList<>();
+        Process listener = null;
+        try {
+            stack = NetStack.builder().tap(TAP).namespace(ns.name()).hostAddress("198.18.10.1/24")
+                    .address("198.18.10.2/24").mac("02:00:5e:12:0a:02").idle("poll").shards(2)
+                    .module(new AbstractModule() {
+                        @Override
+                        protected void configure() {
+                            bind(TcpConfig.class).toInstance(Configs.of(TcpConfig.class, Map.of()));
+                            bind(TcpStack.class).in(Singleton.class);
+                            NetStackModule.protocols(binder()).addBinding(6).to(TcpStack.class);
+                        }
+                    }).build();
+            assertEquals(2, stack.lanes().size());
+            for (NetStack lane : stack.lanes()) {
+                TcpStack tcp = lane.component(TcpStack.class);
+                tcp.addCongestionControl(new CubicFactory());
+                demos.add(new DemoServices(Configs.of(DemoConfig.class, Map.of("enabled", true)), tcp, lane.shard()));
+            }
+            assertTrue(ns.ip("-d", "link", "show", "dev", TAP).stdout().contains("multi_queue"));
+
+            Path file = dir.resolve("echo.bin");
+            Exec.run(Duration.ofSeconds(30), "sh", "-c", "head -c 300000 /dev/urandom > " + file).check();
+            String sum = Exec.run(Duration.ofSeconds(30), "sh", "-c", "sha256sum < " + file).check().stdout()
+                    .split(" ")[0];
+            int sessions = 16; // both lanes get flows but with probability 2 * (1/2)^16, about 3e-5
+            Exec.Result r = ns.exec(Duration.ofSeconds(120), "sh", "-c", "for i in $(seq 1 " + sessions
+                    + "); do socat -t 30 -T 30 - TCP:198.18.10.2:7 < " + file + " | sha256sum & done; wait");
+            long intact = r.stdout().lines().filter(line -> line.startsWith(sum)).count();
+            long[] accepted = new long[2];
+            for (int i = 0; i < 2; i++) {
+                NetStack lane = stack.lanes().get(i);
+                accepted[i] = lane.onShard(() -> lane.component(TcpStack.class).counters().snapshot()
+                        .get("passive-opens"));
+            }
+            System.out.println("TapMultiQueueTest two lanes: " + intact + " of " + sessions
+                    + " echo sessions intact, accepted per lane " + Arrays.toString(accepted));
+            assertEquals(sessions, intact, r.toString());
+            assertEquals(sessions, accepted[0] + accepted[1]);
+            assertTrue(accepted[0] > 0 && accepted[1] > 0, "both lanes accept: " + Arrays.toString(accepted));
+
+            listener = new ProcessBuilder(ns.prefixCommand("socat", "TCP-LISTEN:5001,fork,reuseaddr", "EXEC:cat"))
+                    .redirectErrorStream(true).start();
+            assertTrue(NetNs.await(() -> ns.exec("ss", "-ltn").stdout().contains(":5001"), WAIT),
+                    "socat listens in the namespace");
+            for (int i = 0; i < 2; i++) {
+                NetStack lane = stack.lanes().get(i);
+                TcpStack tcp = lane.component(TcpStack.class);
+                EchoClient client = new EchoClient(64 * 1024);
+                int kernel = 0xC612_0A01;
+                TcpConnection connection = lane.onShard(() -> tcp.connect(kernel, 5001, 0, 0, TcpOptions.defaults(),
+                        client));
+                int port = connection.localPort();
+                assertEquals(i, FlowHash.queueOf(0xC612_0A02, kernel, port, 5001, 2),
+                        "lane " + i + " picked port " + port + ", whose segments the TAP steers elsewhere");
+                byte[] echoed = client.done.get(60, TimeUnit.SECONDS);
+                assertArrayEquals(client.sent, echoed, "lane " + i + " echo through the kernel");
+            }
+        } finally {
+            if (listener != null) {
+                listener.destroyForcibly();
+            }
+            try {
+                for (int i = 0; i < demos.size(); i++) {
+                    demos.get(i).close();
+                }
+                if (stack != null) {
+                    for (NetStack lane : stack.lanes()) {
+                        lane.component(TcpStack.class).close();
+                    }
+                    stack.close();
+                }
+            } finally {
+                ns.close();
+            }
+        }
+    }
+
+    /** Sends its bytes, reads them back, closes; on the lane's shard. */
+    private static final class EchoClient implements TcpHandler {
+        final byte[] sent;
+        final CompletableFuture<byte[]> done = new CompletableFuture<>();
+        private final MemorySegment out;
+        private final byte[] received;
+        private int written;
+        private int got;
+
+        EchoClient(int bytes) {
+            sent = new byte[bytes];
+            new java.util.Random(bytes).nextBytes(sent);
+            out = Arena.ofAuto().allocate(bytes);
+            MemorySegment.copy(sent, 0, out, ValueLayout.JAVA_BYTE, 0, bytes);
+            received = new byte[bytes];
+        }
+
+        @Override
+        public void onConnected(TcpConnection c) {
+            onWritable(c);
+        }
+
+        @Override
+        public void onWritable(TcpConnection c) {
+            while (written < sent.length) {
+                int n = c.send(out, written, sent.length - written);
+                if (n == 0) {
+                    return;
+                }
+                written += n;
+            }
+        }
+
+        @Override
+        public void onReadable(TcpConnection c) {
+            MemorySegment into = MemorySegment.ofArray(received);
+            int n;
+            while (got < received.length && (n = c.receive(into, got, received.length - got)) > 0) {
+                got += n;
+            }
+            if (got == received.length) {
+                c.close();
+                done.complete(received);
+            }
+        }
+
+        @Override
+        public void onClosed(TcpConnection c, TcpError reason) {
+            if (reason != TcpError.NONE) {
+                done.completeExceptionally(new AssertionError("connection closed: " + reason));
             }
         }
     }
