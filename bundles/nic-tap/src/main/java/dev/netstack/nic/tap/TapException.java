@@ -87,6 +87,53 @@ public final class TapException extends RuntimeException {
         };
     }
 
+    /** Maps a failed TUNSETIFF attaching queue {@code queue} of {@code queues} to TAP {@code name}. */
+    public static TapException queueFailed(String name, int queue, int queues, int errno) {
+        return switch (Math.abs(errno)) {
+            case Linux.EPERM, Linux.EACCES -> new TapException(Reason.PERMISSION,
+                    "No permission to attach queue " + queue + " to TAP device " + name
+                            + ": run as root or with CAP_NET_ADMIN.", errno);
+            case Linux.EINVAL -> new TapException(Reason.BAD_CONFIGURATION,
+                    "Cannot attach queue " + queue + " to TAP device " + name + ": it exists without multi-queue"
+                            + " support; choose another TAP name or set queues to 1.", errno);
+            default -> new TapException(Reason.SYSTEM, "Cannot attach queue " + queue + " of " + queues
+                    + " to TAP device " + name + ": " + describe(errno) + "; use fewer queues.", errno);
+        };
+    }
+
+    /**
+     * Maps a failed load of the eBPF steering program of TAP {@code name} ({@code queues} queues);
+     * {@code verifierLog} (may be empty) is the kernel verifier's explanation of a rejection.
+     */
+    public static TapException steeringFailed(String name, int queues, int errno, String verifierLog) {
+        return switch (Math.abs(errno)) {
+            case Linux.EPERM -> new TapException(Reason.PERMISSION,
+                    "No permission to load the eBPF program that steers flows over the " + queues
+                            + " queues of TAP device " + name + ": run as root or with CAP_BPF and CAP_NET_ADMIN,"
+                            + " or set queues to 1.", errno);
+            case 38 /* ENOSYS */ -> new TapException(Reason.NO_DEVICE,
+                    "This kernel has no bpf(2), which TAP device " + name + " needs to steer flows over " + queues
+                            + " queues: set queues to 1.", errno);
+            default -> new TapException(Reason.SYSTEM,
+                    "The kernel refused the eBPF program that steers flows over the queues of TAP device " + name
+                            + " (" + describe(errno) + "): set queues to 1"
+                            + (verifierLog.isEmpty() ? "." : "; the verifier said: " + verifierLog), errno);
+        };
+    }
+
+    /** Maps a failed TUNSETSTEERINGEBPF on TAP {@code name} ({@code queues} queues). */
+    public static TapException steeringAttachFailed(String name, int queues, int errno) {
+        return switch (Math.abs(errno)) {
+            case Linux.EPERM, Linux.EACCES -> new TapException(Reason.PERMISSION,
+                    "No permission to attach the flow steering program to TAP device " + name
+                            + ": run as root or with CAP_NET_ADMIN, or set queues to 1.", errno);
+            default -> new TapException(Reason.NO_DEVICE,
+                    "The TUN driver cannot steer flows over the " + queues + " queues of TAP device " + name
+                            + " by eBPF (TUNSETSTEERINGEBPF: " + describe(errno)
+                            + "): use Linux 4.16 or later, or set queues to 1.", errno);
+        };
+    }
+
     private static String describe(int errno) {
         return Linux.strerror(errno) + " (" + Linux.errnoName(errno) + ")";
     }

@@ -17,9 +17,12 @@ import java.util.zip.CRC32;
  * @param poolBuffers buffers in the device's pool
  * @param offload whether to open the TAP with {@code IFF_VNET_HDR} and ask for checksum and TCP
  *        segmentation offloads ({@code TUNSETOFFLOAD}); see {@link TapDevice}
+ * @param queues queue pairs, 1..{@value #MAX_QUEUES}: more than one opens the TAP with
+ *        {@code IFF_MULTI_QUEUE}, one descriptor and one pool of {@code poolBuffers} per queue, and
+ *        steers flows by an eBPF program; see {@link TapDevice}
  */
 public record TapSettings(String name, String tapName, long macAddress, int mtu, int hostAddress,
-        int hostPrefixLength, int poolBuffers, boolean offload) {
+        int hostPrefixLength, int poolBuffers, boolean offload, int queues) {
 
     /** IFNAMSIZ - 1: interface names are at most 15 bytes plus the NUL. */
     public static final int MAX_TAP_NAME = 15;
@@ -27,6 +30,8 @@ public record TapSettings(String name, String tapName, long macAddress, int mtu,
     public static final int MIN_MTU = 68;
     /** Jumbo frames; a pool buffer holds a whole frame. */
     public static final int MAX_MTU = 9000;
+    /** Most queues a TAP is opened with: one per lane, and lanes are cores (the kernel allows 256). */
+    public static final int MAX_QUEUES = 16;
 
     public TapSettings {
         if (name == null || name.isBlank()) {
@@ -49,17 +54,32 @@ public record TapSettings(String name, String tapName, long macAddress, int mtu,
         if (poolBuffers < 16 || poolBuffers > 1 << 20) {
             throw bad("The pool size (pool.buffers) " + poolBuffers + " is out of range: use 16 to 1048576.");
         }
+        if (queues < 1 || queues > MAX_QUEUES) {
+            throw bad("The queue count (queues) " + queues + " is out of range: use 1 to " + MAX_QUEUES + ".");
+        }
+    }
+
+    /** Settings of a single-queue TAP, offloads on or off. */
+    public TapSettings(String name, String tapName, long macAddress, int mtu, int hostAddress, int hostPrefixLength,
+            int poolBuffers, boolean offload) {
+        this(name, tapName, macAddress, mtu, hostAddress, hostPrefixLength, poolBuffers, offload, 1);
     }
 
     /** Settings without offloads: one plain Ethernet frame per read and write. */
     public TapSettings(String name, String tapName, long macAddress, int mtu, int hostAddress, int hostPrefixLength,
             int poolBuffers) {
-        this(name, tapName, macAddress, mtu, hostAddress, hostPrefixLength, poolBuffers, false);
+        this(name, tapName, macAddress, mtu, hostAddress, hostPrefixLength, poolBuffers, false, 1);
     }
 
     /** The same settings with offloads on or off. */
     public TapSettings withOffload(boolean on) {
-        return new TapSettings(name, tapName, macAddress, mtu, hostAddress, hostPrefixLength, poolBuffers, on);
+        return new TapSettings(name, tapName, macAddress, mtu, hostAddress, hostPrefixLength, poolBuffers, on, queues);
+    }
+
+    /** The same settings with {@code count} queues; throws a TapException if out of range. */
+    public TapSettings withQueues(int count) {
+        return new TapSettings(name, tapName, macAddress, mtu, hostAddress, hostPrefixLength, poolBuffers, offload,
+                count);
     }
 
     /**
@@ -89,6 +109,12 @@ public record TapSettings(String name, String tapName, long macAddress, int mtu,
     /** {@link #parse(String, String, String, int, String, int)} with offloads on or off. */
     public static TapSettings parse(String name, String tapName, String mac, int mtu, String hostCidr,
             int poolBuffers, boolean offload) {
+        return parse(name, tapName, mac, mtu, hostCidr, poolBuffers, offload, 1);
+    }
+
+    /** {@link #parse(String, String, String, int, String, int, boolean)} with {@code queues} queues. */
+    public static TapSettings parse(String name, String tapName, String mac, int mtu, String hostCidr,
+            int poolBuffers, boolean offload, int queues) {
         long macAddress;
         if (mac == null || mac.isBlank()) {
             macAddress = defaultMac(tapName == null ? "" : tapName);
@@ -107,7 +133,7 @@ public record TapSettings(String name, String tapName, long macAddress, int mtu,
             address = (int) (parsed >>> 8);
             prefix = (int) (parsed & 0xFF);
         }
-        return new TapSettings(name, tapName, macAddress, mtu, address, prefix, poolBuffers, offload);
+        return new TapSettings(name, tapName, macAddress, mtu, address, prefix, poolBuffers, offload, queues);
     }
 
     /** Whether the kernel side gets an address, netmask, MTU and IFF_UP. */

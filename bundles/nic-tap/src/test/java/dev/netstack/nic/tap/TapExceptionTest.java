@@ -57,4 +57,38 @@ class TapExceptionTest {
                 TapException.configureFailed("set the MTU of", "ns0", Linux.EINVAL).getMessage());
         assertEquals(Reason.PERMISSION, TapException.configureFailed("bring up", "ns0", Linux.EPERM).reason());
     }
+
+    @Test
+    void steeringProgramRefusedForPermissionTellsToRunAsRootOrUseOneQueue() {
+        TapException e = TapException.steeringFailed("ns0", 4, Linux.EPERM, "");
+        assertEquals(Reason.PERMISSION, e.reason());
+        assertEquals("No permission to load the eBPF program that steers flows over the 4 queues of TAP device ns0:"
+                + " run as root or with CAP_BPF and CAP_NET_ADMIN, or set queues to 1.", e.getMessage());
+    }
+
+    @Test
+    void steeringProgramRejectedByTheVerifierCarriesItsLog() {
+        TapException e = TapException.steeringFailed("ns0", 2, Linux.EACCES, "0: R1 !read_ok");
+        assertEquals(Reason.SYSTEM, e.reason());
+        assertEquals("The kernel refused the eBPF program that steers flows over the queues of TAP device ns0"
+                + " (Permission denied (EACCES)): set queues to 1; the verifier said: 0: R1 !read_ok", e.getMessage());
+        assertEquals(Reason.NO_DEVICE, TapException.steeringFailed("ns0", 2, 38, "").reason());
+    }
+
+    @Test
+    void kernelWithoutSteeringIoctlNamesTheKernelVersion() {
+        TapException e = TapException.steeringAttachFailed("ns0", 2, Linux.EINVAL);
+        assertEquals(Reason.NO_DEVICE, e.reason());
+        assertEquals("The TUN driver cannot steer flows over the 2 queues of TAP device ns0 by eBPF"
+                + " (TUNSETSTEERINGEBPF: Invalid argument (EINVAL)): use Linux 4.16 or later, or set queues to 1.",
+                e.getMessage());
+    }
+
+    @Test
+    void queueAttachedToASingleQueueTapSaysToChooseAnotherName() {
+        TapException e = TapException.queueFailed("ns0", 1, 2, Linux.EINVAL);
+        assertEquals(Reason.BAD_CONFIGURATION, e.reason());
+        assertEquals("Cannot attach queue 1 to TAP device ns0: it exists without multi-queue support; choose another"
+                + " TAP name or set queues to 1.", e.getMessage());
+    }
 }

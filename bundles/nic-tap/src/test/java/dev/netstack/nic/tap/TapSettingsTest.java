@@ -125,4 +125,19 @@ class TapSettingsTest {
         assertEquals(16, TapSettings.parse("eth0", "ns0", "", 1500, "", 64, true).largeBuffers());
         assertEquals(1024, TapSettings.parse("eth0", "ns0", "", 1500, "", 1 << 20, true).largeBuffers());
     }
+
+    @Test
+    void queuesDefaultToOneAndStayInOneToSixteen() {
+        assertEquals(1, TapSettings.parse("eth0", "ns0", "", 1500, "", 4096).queues());
+        assertEquals(1, TapSettings.defaults("eth0", "ns0").queues());
+        TapSettings four = TapSettings.parse("eth0", "ns0", "", 1500, "", 4096, true, 4);
+        assertEquals(4, four.queues());
+        assertEquals(true, four.withOffload(false).withQueues(4).withOffload(true).offload());
+        assertEquals(four, TapSettings.parse("eth0", "ns0", "", 1500, "", 4096, true).withQueues(4));
+        assertEquals(16, four.withQueues(16).queues());
+        assertEquals("The queue count (queues) 0 is out of range: use 1 to 16.",
+                badMessage(() -> TapSettings.parse("eth0", "ns0", "", 1500, "", 64, false, 0)));
+        assertEquals("The queue count (queues) 17 is out of range: use 1 to 16.",
+                badMessage(() -> four.withQueues(17)));
+    }
 }

@@ -37,6 +37,13 @@ public final class Ifreq {
     public static final short IFF_NO_PI = 0x1000;
     /** Every frame read or written starts with a struct virtio_net_hdr. */
     public static final short IFF_VNET_HDR = 0x4000;
+    /** One TAP, several descriptors: each TUNSETIFF with the same name attaches one more queue. */
+    public static final short IFF_MULTI_QUEUE = 0x0100;
+    /**
+     * _IOR('T', 224, int): attach the eBPF socket filter whose descriptor the int holds as the
+     * device's queue selector (-1 detaches); per device, Linux 4.16 and later.
+     */
+    public static final long TUNSETSTEERINGEBPF = 0x8004_54e0L;
     /** _IOR('T', 207, unsigned int): the IFF_* flags this kernel's TUN driver supports. */
     public static final long TUNGETFEATURES = 0x8004_54cfL;
     /** _IOW('T', 208, unsigned int): the offloads the reader handles; the argument is the value, not a pointer. */

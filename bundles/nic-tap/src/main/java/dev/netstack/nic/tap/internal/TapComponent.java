@@ -61,7 +61,7 @@ public final class TapComponent {
     /** The settings a configuration stands for; throws a TapException naming the bad setting. */
     public static TapSettings settings(TapConfiguration config) {
         return TapSettings.parse(config.name(), config.tap(), config.mac(), config.mtu(), config.host_address(),
-                config.pool_buffers(), config.offload());
+                config.pool_buffers(), config.offload(), config.queues());
     }
 
     @Activate

@@ -31,4 +31,10 @@ public @interface TapConfiguration {
             + " offloads (TUNSETOFFLOAD): large TCP segments both ways, no checksums computed where the kernel"
             + " vouches for them. Falls back to plain frames if the kernel refuses.")
     boolean offload() default true;
+
+    @AttributeDefinition(description = "Queue pairs, 1 to 16. More than one opens the TAP with IFF_MULTI_QUEUE,"
+            + " one descriptor and pool (of pool.buffers) per queue, and attaches an eBPF program"
+            + " (TUNSETSTEERINGEBPF) that delivers each TCP flow on the queue of its flow hash and everything"
+            + " else on queue 0; needs root or CAP_BPF and CAP_NET_ADMIN.")
+    int queues() default 1;
 }

@@ -54,13 +54,14 @@ class TapComponentTest {
         assertFalse(s.configuresHost());
         assertEquals(4096, s.poolBuffers());
         assertTrue(s.offload(), "offloads are on unless configured off");
+        assertEquals(1, s.queues());
     }
 
     @Test
     void mapsEveryProperty() {
         TapSettings s = TapComponent.settings(config(Map.of("name", "eth1", "tap", "ns1", "mac", "02:00:00:00:00:09",
-                "mtu", 1280, "host.address", "198.18.1.1/24", "pool.buffers", 128, "offload", false)));
-        assertEquals(new TapSettings("eth1", "ns1", 0x0200_0000_0009L, 1280, 0xC612_0101, 24, 128, false), s);
+                "mtu", 1280, "host.address", "198.18.1.1/24", "pool.buffers", 128, "offload", false, "queues", 4)));
+        assertEquals(new TapSettings("eth1", "ns1", 0x0200_0000_0009L, 1280, 0xC612_0101, 24, 128, false, 4), s);
     }
 
     @Test
