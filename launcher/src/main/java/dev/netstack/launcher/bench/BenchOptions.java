@@ -59,7 +59,12 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
          * Two stacks of two lanes over a two-queue in-memory link, sharing two shard threads (lane i
          * of both on thread i): compared with {@code shard1}, how the stack scales from one shard to two.
          */
-        SHARD2("shard2", false, false);
+        SHARD2("shard2", false, false),
+        /**
+         * The stack with two lanes over a two-queue TAP (eBPF flow steering) against the kernel in a
+         * namespace: compared with {@code tap}, how the stack scales from one shard to two over TAP.
+         */
+        TAP2("tap2", false, true);
 
         public final String option;
         public final boolean kernel;
@@ -87,6 +92,7 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
                 case MEM -> LOOPBACK;
                 case TAP -> VETH;
                 case SHARD2 -> SHARD1;
+                case TAP2 -> TAP;
                 default -> null;
             };
         }
@@ -211,6 +217,8 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
               shard2   two stacks of two lanes each over a two-queue in-memory link on TWO shard
                        threads, lane i of both on thread i (x4 cells only; its ratio column is
                        shard2/shard1: how the stack scales from one shard to two)
+              tap2     the stack with two lanes over a two-queue TAP against the kernel (root; x4
+                       cells only; ratio column tap2/tap)
 
             Options:
               --duration S     seconds measured per cell, after a short warm-up (default 5)

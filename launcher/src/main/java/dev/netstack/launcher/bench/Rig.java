@@ -55,10 +55,10 @@ final class Rig implements AutoCloseable {
                     resources.add(b);
                     yield new Rig(env, new StackSide(a, "198.18.5.1"), new StackSide(b, "198.18.5.2"), null, resources);
                 }
-                case TAP -> {
+                case TAP, TAP2 -> {
                     NetNs ns = namespace(resources);
                     StackHost stack = StackHost.start(NetStack.builder().namespace(ns.name()).tap("bntap0")
-                            .hostAddress("198.18.6.1/24").address("198.18.6.2/24"), idle);
+                            .hostAddress("198.18.6.1/24").address("198.18.6.2/24").shards(env == Env.TAP2 ? 2 : 1), idle);
                     resources.add(stack);
                     KernelSide kernel = new KernelSide(ns.name(), "198.18.6.1");
                     resources.add(kernel);

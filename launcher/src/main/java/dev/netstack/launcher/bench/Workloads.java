@@ -290,7 +290,7 @@ final class Workloads {
         List<Cell> cells = cells(workloads);
         if (env == Env.DPDK) {
             cells.removeIf(c -> !c.name().equals("pktgen-60"));
-        } else if (env == Env.SHARD1 || env == Env.SHARD2) {
+        } else if (env == Env.SHARD1 || env == Env.SHARD2 || env == Env.TAP2) {
             cells.removeIf(c -> !c.name().endsWith("-x4"));
         }
         return cells;
