@@ -1,6 +1,7 @@
 package dev.netstack.launcher.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +39,7 @@ class BenchOptionsTest {
     @Test
     void rejectsWhatItDoesNotKnowInOneSentence() {
         assertMessage("unknown workload 'tcp' for --only: the workloads are rr, crr, bulk, udp, pktio.", "--only", "rr,tcp");
-        assertMessage("unknown environment 'xdp' for --env: the environments are mem, tap, loopback, veth, dpdk.", "--env", "xdp");
+        assertMessage("unknown environment 'xdp' for --env: the environments are mem, tap, loopback, veth, dpdk, shard1, shard2, tap2.", "--env", "xdp");
         assertMessage("--duration needs seconds from 0.05 to 600, like 5 or 0.2, not 'forever'.", "--duration", "forever");
         assertMessage("--duration needs seconds from 0.05 to 600, like 5 or 0.2, not '0'.", "--duration", "0");
         assertMessage("unknown option '--fast' for bench: see ./netstack bench --help.", "--fast", "1");
@@ -50,6 +51,8 @@ class BenchOptionsTest {
     void eachStackEnvironmentHasAKernelBaseline() {
         assertEquals(Env.LOOPBACK, Env.MEM.baseline());
         assertEquals(Env.VETH, Env.TAP.baseline());
+        assertEquals(Env.SHARD1, Env.SHARD2.baseline(), "two shards are compared with one");
+        assertEquals(Env.TAP, Env.TAP2.baseline());
         assertNull(Env.VETH.baseline());
         assertTrue(Env.TAP.needsRoot && Env.VETH.needsRoot && !Env.MEM.needsRoot && !Env.LOOPBACK.needsRoot);
     }
@@ -66,6 +69,12 @@ class BenchOptionsTest {
         assertEquals(List.of("pktgen-60"), Workloads.cells(EnumSet.allOf(BenchOptions.Workload.class), Env.DPDK).stream()
                 .map(Workloads.Cell::name).toList());
         assertEquals(Workloads.CELLS, Workloads.cells(EnumSet.allOf(BenchOptions.Workload.class), Env.TAP));
+        for (Env shards : List.of(Env.SHARD1, Env.SHARD2, Env.TAP2)) {
+            assertEquals(List.of("tcp-rr-64-x4", "tcp-crr-64-x4"), Workloads.cells(EnumSet.allOf(BenchOptions.Workload.class),
+                    shards).stream().map(Workloads.Cell::name).toList(), shards.option + " measures scaling: the x4 cells");
+        }
+        assertTrue(Env.TAP2.needsRoot);
+        assertFalse(Env.SHARD2.needsRoot);
     }
 
     private static void assertMessage(String message, String... args) {
