@@ -667,8 +667,13 @@ public final class NetStack implements AutoCloseable {
                     lane.ipv4.setLane(laneDevice, i);
                 }
                 List<NetStack> all = List.copyOf(built);
+                List<Ipv4Layer> networkLayers = new ArrayList<>();
+                for (NetStack lane : all) {
+                    networkLayers.add(lane.ipv4);
+                }
                 for (NetStack lane : all) {
                     lane.lanes = all;
+                    lane.ipv4.setLanes(networkLayers);
                     lane.ethernet.onNeighborLearned((name, address, mac) -> {
                         for (NetStack other : all) {
                             if (other != lane) {

@@ -292,4 +292,142 @@ class MultiShardTest {
                 () -> start(NetStack.builder().device(link.a()).address("198.18.9.1/24").shards(2)));
         assertTrue(refused.getMessage().contains("one queue per shard"), refused.getMessage());
     }
+
+    /** Records, per local TCP port, the sequence number after the last segment sent (SND.NXT). */
+    private static final class SeqSpy extends dev.netstack.nic.DecoratedDevice {
+        final java.util.concurrent.ConcurrentHashMap<Integer, Integer> nextSeq = new java.util.concurrent.ConcurrentHashMap<>();
+
+        SeqSpy(dev.netstack.nic.NetDevice inner) {
+            super(inner);
+        }
+
+        @Override
+        public int receive(int queue, dev.netstack.nic.PacketBatch batch) {
+            return inner.receive(queue, batch);
+        }
+
+        @Override
+        public int transmit(int queue, dev.netstack.nic.PacketBatch batch) {
+            for (int i = 0; i < batch.size(); i++) {
+                dev.netstack.nic.PacketBuffer b = batch.get(i);
+                MemorySegment m = b.segment();
+                long at = b.offset();
+                if (b.length() >= 54 && (m.get(BE16, at + 12) & 0xFFFF) == 0x0800 && m.get(ValueLayout.JAVA_BYTE, at + 23) == 6) {
+                    int ipLength = m.get(BE16, at + 16) & 0xFFFF;
+                    int headerBytes = (m.get(ValueLayout.JAVA_BYTE, at + 14) & 0x0F) * 4;
+                    long tcp = at + 14 + headerBytes;
+                    int dataOffset = ((m.get(ValueLayout.JAVA_BYTE, tcp + 12) & 0xFF) >>> 4) * 4;
+                    int flags = m.get(ValueLayout.JAVA_BYTE, tcp + 13) & 0xFF;
+                    int payload = ipLength - headerBytes - dataOffset;
+                    int seq = m.get(BE32, tcp + 4) + payload + ((flags & 0x02) != 0 ? 1 : 0) + ((flags & 0x01) != 0 ? 1 : 0);
+                    nextSeq.put(m.get(BE16, tcp) & 0xFFFF, seq);
+                }
+            }
+            return inner.transmit(queue, batch);
+        }
+
+        @Override
+        public String description() {
+            return inner.description();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
+    private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt BE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+
+    @Test
+    void anIcmpErrorAboutAnotherLanesConnectionReachesThatLane() throws Exception {
+        // ICMP arrives at lane 0; "fragmentation needed" for a connection of lane 1 must still lower
+        // that connection's MSS (RFC 1191), so lane 0 hands the error over.
+        MemoryLink link = MemoryLink.builder().queues(2).buffers(4096).capacity(1024).build();
+        SeqSpy spy = new SeqSpy(link.a());
+        NetStack server = start(NetStack.builder().device(link.b()).address("198.18.9.2/24").shards(2));
+        NetStack client = start(NetStack.builder().device(spy).address("198.18.9.1/24").shards(2));
+        for (NetStack lane : server.lanes()) {
+            TcpStack tcp = lane.component(TcpStack.class);
+            lane.onShard(() -> tcp.listen(0, PORT, TcpOptions.defaults(), c -> new Echo()));
+        }
+        NetStack lane1 = client.lanes().get(1);
+        TcpStack tcp1 = lane1.component(TcpStack.class);
+        Client echo = new Client(99);
+        TcpConnection connection = lane1.onShard(() -> tcp1.connect(B, PORT, 0, 0, TcpOptions.defaults(), new TcpHandler() {
+            @Override
+            public void onConnected(TcpConnection c) {
+                c.send(MemorySegment.ofArray(new byte[100]), 0, 100);
+            }
+
+            @Override
+            public void onReadable(TcpConnection c) {
+                int n;
+                int got = 0;
+                while ((n = c.receive(MemorySegment.ofArray(new byte[200]), 0, 200)) > 0) {
+                    got += n;
+                }
+                if (got > 0) {
+                    echo.done.complete(new byte[0]);
+                }
+            }
+        }));
+        echo.done.get(30, TimeUnit.SECONDS);
+        int port = connection.localPort();
+        int mssBefore = lane1.onShard(() -> connection.info().mssBytes());
+        for (int i = 0; i < 1000 && lane1.onShard(() -> connection.info().sendQueueBytes()) > 0; i++) {
+            Thread.sleep(5);
+        }
+        int seq = spy.nextSeq.get(port);
+        // The server's lane 0 puts "fragmentation needed, next-hop MTU 1200" on the wire toward the
+        // client, quoting the client's segment: ICMP goes to the client's queue 0.
+        NetStack serverLane0 = server.lanes().get(0);
+        serverLane0.onShard(() -> {
+            dev.netstack.nic.PacketBuffer frame = link.b().pool(0).allocate();
+            int length = 14 + 20 + 8 + 20 + 8;
+            int at = frame.append(length);
+            MemorySegment m = frame.segment();
+            m.asSlice(at, length).fill((byte) 0);
+            m.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), at + 12, (short) 0x0800);
+            for (int k = 0; k < 6; k++) { // destination: the client's MAC, source: the server's
+                m.set(ValueLayout.JAVA_BYTE, at + k, (byte) (link.a().macAddress() >>> (40 - 8 * k)));
+                m.set(ValueLayout.JAVA_BYTE, at + 6 + k, (byte) (link.b().macAddress() >>> (40 - 8 * k)));
+            }
+            long ip = at + 14;
+            m.set(ValueLayout.JAVA_BYTE, ip, (byte) 0x45);
+            m.set(BE16, ip + 2, (short) (length - 14));
+            m.set(ValueLayout.JAVA_BYTE, ip + 8, (byte) 64);
+            m.set(ValueLayout.JAVA_BYTE, ip + 9, (byte) 1);
+            m.set(BE32, ip + 12, B);
+            m.set(BE32, ip + 16, A);
+            m.set(BE16, ip + 10, (short) dev.netstack.ip.wire.InternetChecksum.compute(m, ip, 20));
+            long icmp = ip + 20;
+            m.set(ValueLayout.JAVA_BYTE, icmp, (byte) 3);
+            m.set(ValueLayout.JAVA_BYTE, icmp + 1, (byte) 4);
+            m.set(BE16, icmp + 6, (short) 1200);
+            long quoted = icmp + 8;
+            m.set(ValueLayout.JAVA_BYTE, quoted, (byte) 0x45);
+            m.set(BE16, quoted + 2, (short) 1500);
+            m.set(ValueLayout.JAVA_BYTE, quoted + 8, (byte) 64);
+            m.set(ValueLayout.JAVA_BYTE, quoted + 9, (byte) 6);
+            m.set(BE32, quoted + 12, A);
+            m.set(BE32, quoted + 16, B);
+            m.set(BE16, quoted + 20, (short) port);
+            m.set(BE16, quoted + 22, (short) PORT);
+            m.set(BE32, quoted + 24, seq);
+            m.set(BE16, icmp + 2, (short) dev.netstack.ip.wire.InternetChecksum.compute(m, icmp, 8 + 28));
+            dev.netstack.nic.PacketBatch batch = new dev.netstack.nic.PacketBatch(1);
+            batch.add(frame);
+            assertEquals(1, link.b().transmit(0, batch));
+            return null;
+        });
+        for (int i = 0; i < 1000 && tcpCounter(lane1, "pmtu-updates") == 0; i++) {
+            Thread.sleep(5);
+        }
+        assertEquals(1, client.lanes().get(0).counter("icmp", "errors-to-other-lane"));
+        assertEquals(1, tcpCounter(lane1, "pmtu-updates"), "lane 1 took the error for its connection");
+        int mssAfter = lane1.onShard(() -> connection.info().mssBytes());
+        assertTrue(mssAfter < mssBefore && mssAfter <= 1200 - 40, "MSS " + mssBefore + " -> " + mssAfter);
+    }
 }

@@ -20,5 +20,7 @@ enum IcmpCounter {
     OUT_DEST_UNREACHS,
     OUT_TIME_EXCDS,
     RATE_LIMITED,
-    ERRORS_SUPPRESSED
+    ERRORS_SUPPRESSED,
+    /** Errors about a TCP flow of another lane, handed to that lane (multi-shard stacks). */
+    ERRORS_TO_OTHER_LANE
 }

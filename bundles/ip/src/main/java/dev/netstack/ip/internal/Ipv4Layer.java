@@ -24,6 +24,8 @@ import dev.netstack.runtime.Shard;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -476,6 +478,10 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
             return Disposition.MALFORMED;
         }
         int protocol = q.protocol();
+        if (protocol == Ipv4Header.PROTOCOL_TCP && forwardedToItsLane(packet, q, type, code, nowNs)) {
+            packet.release();
+            return Disposition.HANDLED;
+        }
         ProtocolHandler handler = protocol == Ipv4Header.PROTOCOL_ICMP ? null : handlers[protocol];
         if (handler != null) {
             packet.advance(IcmpHeader.LENGTH);
@@ -801,6 +807,70 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
 
     private volatile NetDevice laneDevice;
     private volatile int laneQueue = -1;
+    /** The network layers of every lane, by queue (this one included), or null with one shard. */
+    private volatile List<Ipv4Layer> lanes;
+    /** Errors forwarded in the current second, and that second: at most {@link #LANE_FORWARDS_PER_SECOND}. */
+    private int laneForwards;
+    private long laneForwardSecond = Long.MIN_VALUE;
+    private static final int LANE_FORWARDS_PER_SECOND = 1_000;
+
+    /**
+     * The network layers of every lane of a multi-shard stack, indexed by queue: ICMP errors about
+     * a TCP flow of another lane (they arrive at lane 0, as all ICMP does) are handed to that lane.
+     */
+    public void setLanes(List<Ipv4Layer> all) {
+        this.lanes = List.copyOf(all);
+    }
+
+    /**
+     * An ICMP error quoting a TCP segment of a flow another lane owns goes to that lane's shard
+     * (a copy of the ICMP message, at most {@link #LANE_FORWARDS_PER_SECOND} a second; beyond, they
+     * are dropped and counted as rate-limited). Returns whether it was taken care of here.
+     */
+    private boolean forwardedToItsLane(PacketBuffer packet, Ipv4Header q, int type, int code, long nowNs) {
+        NetDevice device = laneDevice;
+        List<Ipv4Layer> all = lanes;
+        if (device == null || all == null) {
+            return false;
+        }
+        long ports = packet.offset() + IcmpHeader.LENGTH + q.headerLength();
+        MemorySegment seg = packet.segment();
+        int localPort = seg.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), ports) & 0xFFFF;
+        int remotePort = seg.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), ports + 2) & 0xFFFF;
+        int owner = device.rxQueueOf(q.destination(), q.source(), remotePort, localPort);
+        if (owner < 0 || owner == laneQueue || owner >= all.size()) {
+            return false;
+        }
+        long second = nowNs / 1_000_000_000L;
+        if (second != laneForwardSecond) {
+            laneForwardSecond = second;
+            laneForwards = 0;
+        }
+        if (++laneForwards > LANE_FORWARDS_PER_SECOND) {
+            icmpCounters.increment(IcmpCounter.RATE_LIMITED);
+            return true;
+        }
+        byte[] message = new byte[packet.length()]; // an error to forward: rare, and bounded above
+        MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, packet.offset(), message, 0, message.length);
+        Ipv4Layer target = all.get(owner);
+        icmpCounters.increment(IcmpCounter.ERRORS_TO_OTHER_LANE);
+        if (!target.shard.execute(() -> target.errorFromOtherLane(type, code, message))) {
+            icmpCounters.increment(IcmpCounter.RATE_LIMITED);
+        }
+        return true;
+    }
+
+    /** This lane's shard: an ICMP error (from its header on) another lane received for a flow of this one. */
+    private void errorFromOtherLane(int type, int code, byte[] message) {
+        PacketBuffer buffer = largePool.allocate();
+        if (buffer == null) {
+            icmpCounters.increment(IcmpCounter.IN_ERRORS);
+            return;
+        }
+        int at = buffer.append(message.length);
+        MemorySegment.copy(message, 0, buffer.segment(), ValueLayout.JAVA_BYTE, at, message.length);
+        passErrorUp(buffer, type, code, shard.clock().nanoTime());
+    }
 
     /**
      * Makes this layer one lane of a multi-shard stack: it serves queue {@code queue} of
