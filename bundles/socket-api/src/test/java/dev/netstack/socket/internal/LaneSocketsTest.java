@@ -220,6 +220,45 @@ class LaneSocketsTest {
     }
 
     @Test
+    void acceptResumesEachLaneWhoseQueueFilledBeforeAnyAccept() throws Exception {
+        StreamSocket server = net.b.sockets.openStream();
+        server.bind(0, PORT);
+        server.listen(4); // 4 in each lane's queue toward the application, 4 more in each lane's TCP backlog
+        List<StreamSocket> clients = new ArrayList<>();
+        for (int i = 0; i < 12; i++) { // round robin: 6 per lane, and the symmetric hash keeps each on its lane
+            StreamSocket client = net.a.sockets.openStream();
+            assertTrue(client.connect(B, PORT));
+            clients.add(client);
+        }
+        // Each lane's queue holds 4: the other 2 wait in its TCP listener until accept makes room
+        // and pumps that lane (a hang here means a lane was not resumed).
+        int[] perLane = new int[2];
+        List<StreamSocket> accepted = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            StreamSocket s = server.accept();
+            perLane[net.b.laneOf(s)]++;
+            accepted.add(s);
+        }
+        assertEquals(6, perLane[0]);
+        assertEquals(6, perLane[1]);
+        for (int i = 0; i < 12; i++) {
+            StreamSocket client = clients.get(i);
+            StreamSocket s = accepted.stream().filter(a -> a.remotePort() == client.localPort()).findFirst().orElseThrow();
+            byte[] data = ("connection " + i).getBytes();
+            client.send(data, 0, data.length);
+            byte[] got = new byte[data.length];
+            int n = 0;
+            while (n < got.length) {
+                n += s.receive(got, n, got.length - n);
+            }
+            assertArrayEquals(data, got);
+            client.close();
+            s.close();
+        }
+        server.close();
+    }
+
+    @Test
     void aSocketBoundToAPortConnectsFromTheLaneItsFlowLandsOnWithItsOptions() throws Exception {
         StreamSocket server = net.b.sockets.openStream();
         server.bind(0, PORT);
