@@ -3,6 +3,7 @@ package dev.netstack.socket;
 import dev.netstack.runtime.Shard;
 import dev.netstack.tcp.TcpLayer;
 import dev.netstack.udp.UdpLayer;
+import java.util.List;
 
 /**
  * The socket service: opens sockets and selectors. Under OSGi it is registered by the socket-api
@@ -16,6 +17,13 @@ import dev.netstack.udp.UdpLayer;
  * runs code there, where {@link #tcp()} and {@link #udp()} may be used directly with
  * {@link dev.netstack.tcp.TcpHandler}/{@link dev.netstack.tcp.TcpListenerHandler} (accept, data
  * ready, writable, closed) and {@link dev.netstack.udp.UdpHandler}. Those callbacks must not block.
+ *
+ * <h2>Lanes</h2>
+ * A stack of several shards runs one lane per shard, each a whole stack over one queue of the
+ * device. Its sockets span them: a listening stream socket accepts on every lane, a connecting one
+ * lives on one lane (see {@code dev.netstack.socket.internal.LaneSockets}), datagram sockets live
+ * on lane 0. {@link #shard()}, {@link #tcp()} and {@link #udp()} are lane 0's; {@link #lanes()}
+ * gives each lane's for callback code.
  */
 public interface Sockets {
 
@@ -25,7 +33,12 @@ public interface Sockets {
     /** A new UDP socket (SOCK_DGRAM). */
     DatagramSocket openDatagram();
 
-    /** A new selector. */
+    /** Each lane's sockets, lane 0 first; just this for a stack of one shard. */
+    default List<Sockets> lanes() {
+        return List.of(this);
+    }
+
+    /** A new selector (it may hold sockets of every lane). */
     SocketSelector openSelector();
 
     /** The shard the sockets are served on. */

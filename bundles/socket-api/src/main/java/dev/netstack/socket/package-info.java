@@ -42,5 +42,5 @@
  * {@code ByteBuffer} reads and writes exist on both socket kinds.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package dev.netstack.socket;

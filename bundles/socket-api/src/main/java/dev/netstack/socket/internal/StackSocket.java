@@ -31,8 +31,14 @@ abstract class StackSocket {
         }
     }
 
-    final StackSockets owner;
-    final Shard shard;
+    /**
+     * The lane the socket lives on (its pool, its shard). Fixed at construction, except for a
+     * stream socket of a multi-lane stack: {@link #moveTo} sets its lane once, at connect, before
+     * any command of the socket reaches a shard. Volatile for the thread that connected and the
+     * others using the socket afterwards (a plain load on x86).
+     */
+    volatile StackSockets owner;
+    volatile Shard shard;
     private final Runnable pumpCommand = this::runPump;
     @SuppressWarnings("unused")
     private volatile int pumpScheduled;
@@ -47,6 +53,12 @@ abstract class StackSocket {
     StackSocket(StackSockets owner) {
         this.owner = owner;
         this.shard = owner.shard();
+    }
+
+    /** Application side, before the socket has any shard state: makes {@code lane} its lane. */
+    final void moveTo(StackSockets lane) {
+        this.owner = lane;
+        this.shard = lane.shard();
     }
 
     /** Whether a pump command is queued (diagnostics). */
@@ -73,22 +85,32 @@ abstract class StackSocket {
     }
 
     final void submit(Runnable command) {
-        if (shard.inShard()) {
+        submit(shard, command);
+    }
+
+    /** Runs {@code command} on {@code on}: at once when called there, else queued (waits while the queue is full). */
+    static void submit(Shard on, Runnable command) {
+        if (on.inShard()) {
             command.run();
             return;
         }
-        while (!shard.execute(command)) {
+        while (!on.execute(command)) {
             LockSupport.parkNanos(20_000); // the shard's command queue is full: back off briefly
         }
     }
 
     /** Runs {@code action} on the shard and waits for its result (control path). */
     final <T> T call(Supplier<T> action) {
-        if (shard.inShard()) {
+        return call(shard, action);
+    }
+
+    /** Runs {@code action} on {@code on} and waits for its result (control path). */
+    static <T> T call(Shard on, Supplier<T> action) {
+        if (on.inShard()) {
             return action.get();
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        submit(() -> {
+        submit(on, () -> {
             try {
                 result.complete(action.get());
             } catch (Throwable t) {

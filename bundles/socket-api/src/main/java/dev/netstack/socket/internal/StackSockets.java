@@ -14,7 +14,9 @@ import dev.netstack.tcp.TcpLayer;
 import dev.netstack.udp.UdpLayer;
 import jakarta.inject.Inject;
 import java.lang.foreign.Arena;
+import dev.netstack.ip.NetworkLayer;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jctools.queues.MpscArrayQueue;
 import org.osgi.service.component.annotations.Activate;
@@ -34,7 +36,8 @@ import org.osgi.service.metatype.annotations.Designate;
  * drained by one shard command, scheduled at most once at a time.
  *
  * <p>Embedded use: {@code new StackSockets(shard, tcp, udp)} (Guice builds it with that
- * constructor too).
+ * constructor too). For a stack of several lanes (one per shard), {@link #lanes(List)} builds the
+ * sockets of them all ({@link LaneSockets}).
  */
 @Component(service = Sockets.class, configurationPid = "netstack.socket")
 @Designate(ocd = SocketsConfig.class)
@@ -50,6 +53,38 @@ public final class StackSockets implements Sockets {
     private final java.lang.foreign.MemorySegment scratch = Arena.ofAuto().allocate(UdpLayer.MAX_PAYLOAD);
     private volatile TcpLayer tcp;
     private volatile UdpLayer udp;
+
+    /**
+     * One lane of a stack: its shard, its TCP and UDP (UDP only matters on lane 0, where datagrams
+     * arrive; may be null elsewhere), and its network layer, which says what flows the lane
+     * receives ({@link NetworkLayer#receivesFlow}).
+     */
+    public record Lane(Shard shard, TcpLayer tcp, UdpLayer udp, NetworkLayer network) {
+        public Lane {
+            java.util.Objects.requireNonNull(shard, "shard");
+            java.util.Objects.requireNonNull(network, "network");
+        }
+    }
+
+    /**
+     * The sockets of a stack of {@code lanes} (lane 0 first), with the default ring and pool sizes:
+     * a plain {@code StackSockets} for one lane, a {@link LaneSockets} for several.
+     */
+    public static Sockets lanes(List<Lane> lanes) {
+        return lanes(lanes, 64 * 1024, 4096);
+    }
+
+    /** As {@link #lanes(List)}, with the ring size and each lane's pool size. */
+    public static Sockets lanes(List<Lane> lanes, int ringBytes, int poolBuffers) {
+        if (lanes.isEmpty()) {
+            throw new IllegalArgumentException("no lanes");
+        }
+        if (lanes.size() == 1) {
+            Lane lane = lanes.getFirst();
+            return new StackSockets(lane.shard(), lane.tcp(), lane.udp(), ringBytes, poolBuffers);
+        }
+        return new LaneSockets(lanes, ringBytes, poolBuffers);
+    }
 
     @Activate
     public StackSockets(SocketsConfig config, @Reference(target = "(shard.id=0)") Shard shard) {

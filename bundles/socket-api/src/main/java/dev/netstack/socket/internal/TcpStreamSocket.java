@@ -16,6 +16,7 @@ import dev.netstack.tcp.TcpOptions;
 import dev.netstack.tcp.TcpPortReservation;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jctools.queues.MpscArrayQueue;
 import org.jctools.queues.SpscArrayQueue;
 
@@ -43,6 +44,12 @@ import org.jctools.queues.SpscArrayQueue;
  * <p>"Stalled" flags close the gap of edge-triggered events: when a ring toward the application is
  * full the shard sets the flag and re-checks the space; the application frees space and then reads
  * the flag, scheduling a pump if it was set. With volatile accesses one of the two sees the other.
+ *
+ * <p>Lanes ({@link LaneSockets}): a listening socket has an {@link Acceptor} per lane, each with
+ * the lane's listener and an SPSC queue toward the application that only that lane's shard fills;
+ * {@code accept} polls them in turn, and any shard wakes the one waiter and the selectors. A
+ * connecting socket moves to its lane at connect. With one lane there is one acceptor and the
+ * socket never moves.
  */
 final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHandler {
 
@@ -72,7 +79,6 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     private volatile boolean eof;
     private volatile SocketError connError;
     private volatile boolean rxStalled;
-    private volatile boolean acceptStalled;
     private volatile boolean shutdownOutputRequested;
     private volatile boolean closeRequested;
     private volatile boolean loanWanted;
@@ -85,15 +91,19 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     private BufferRing loan;
     /** Buffers the application gives back (any thread) to the shard, where the connection takes them. */
     private MpscArrayQueue<PacketBuffer> zcReturns;
-    private SpscArrayQueue<TcpStreamSocket> acceptQueue;
+    /** A listening socket's acceptors, one per lane (lane order); set before it is LISTENING. */
+    private volatile Acceptor[] acceptors;
+    private int acceptNext; // application side: the acceptor accept polls first
+    /** The lanes this socket may live on; null for a one-lane stack and for accepted sockets. */
+    private final LaneSockets lanes;
+    /** Multi-lane bind: the port held on every lane (element i confined to lane i's shard). */
+    private volatile TcpPortReservation[] laneReservations;
 
     // shard only
     private TcpConnection connection;
-    private TcpListener listener;
     private TcpPortReservation reservation;
     private boolean outputShut;
     private boolean closeDone;
-    private final ListenerEvents listenerEvents = new ListenerEvents();
     /**
      * Threads waiting for a connect to finish: the connecting thread, and in blocking mode a reader
      * and a writer that called receive or send meanwhile. One slot (writeWaiter) would keep only
@@ -105,11 +115,20 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
     TcpStreamSocket(StackSockets owner) {
         super(owner);
         this.options = TcpOptions.defaults();
+        this.lanes = null;
+    }
+
+    /** A socket of a multi-lane stack: on lane 0 until it connects. */
+    TcpStreamSocket(LaneSockets lanes) {
+        super(lanes.lane(0));
+        this.options = TcpOptions.defaults();
+        this.lanes = lanes;
     }
 
     /** An accepted connection (shard thread). */
     private TcpStreamSocket(StackSockets owner, TcpConnection connection, TcpOptions options, boolean zeroCopy) {
         super(owner);
+        this.lanes = null;
         this.options = options;
         this.zeroCopyReceive = zeroCopy;
         createRings();
@@ -144,8 +163,12 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         if (state != NEW || bound) {
             throw new SocketException(SocketError.INVALID_ARGUMENT, "the socket is bound already");
         }
-        TcpLayer tcp = owner.tcp();
         boolean reuse = reuseAddress;
+        if (lanes != null) {
+            bindLanes(address, port, reuse);
+            return;
+        }
+        TcpLayer tcp = owner.tcp();
         call(() -> {
             reserve(tcp, address, port, reuse);
             return null;
@@ -177,17 +200,78 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         bound = true;
     }
 
+    /**
+     * Application side, several lanes: reserves the port on every lane, so no socket of any lane
+     * takes it. Port 0 takes lane 0's ephemeral pick and reserves it on the others; if one of them
+     * has it in use, everything is given back and another pick is tried.
+     */
+    private void bindLanes(int address, int port, boolean reuse) {
+        int n = lanes.laneCount();
+        final int attempts = 16;
+        for (int attempt = 0; ; attempt++) {
+            TcpPortReservation[] held = new TcpPortReservation[n];
+            int want = port;
+            try {
+                for (int i = 0; i < n; i++) {
+                    StackSockets lane = lanes.lane(i);
+                    TcpLayer tcp = lane.tcp();
+                    int p = want;
+                    TcpPortReservation r = call(lane.shard(), () -> tcp.reserve(address, p, reuse));
+                    held[i] = r;
+                    want = r.localPort();
+                }
+            } catch (TcpException e) {
+                releaseLanes(held);
+                if (port != 0 || e.error() != TcpError.ADDRESS_IN_USE || attempt == attempts) {
+                    throw Errors.of(e);
+                }
+                continue; // lane 0's ephemeral port is in use on another lane: pick again
+            } catch (UnsupportedOperationException e) {
+                releaseLanes(held);
+                localAddress = address; // a TCP layer without reservations: checked at listen/connect
+                localPort = port;
+                bound = true;
+                return;
+            } catch (RuntimeException e) {
+                releaseLanes(held);
+                throw e;
+            }
+            laneReservations = held;
+            localAddress = held[0].localAddress();
+            localPort = want;
+            bound = true;
+            return;
+        }
+    }
+
+    /** Any thread: gives back the reservations of {@code held}, each on its own lane. */
+    private void releaseLanes(TcpPortReservation[] held) {
+        for (int i = 0; i < held.length; i++) {
+            TcpPortReservation r = held[i];
+            if (r != null) {
+                held[i] = null;
+                submit(lanes.lane(i).shard(), r::release);
+            }
+        }
+    }
+
     @Override
     public void listen(int backlog) {
         checkOpen();
         if (state != NEW) {
             throw new SocketException(SocketError.ALREADY_CONNECTED);
         }
-        TcpLayer tcp = owner.tcp();
         int capacity = Math.max(backlog > 0 ? backlog : 128, 4);
-        acceptQueue = new SpscArrayQueue<>(capacity);
         TcpOptions listenOptions = options.withBacklog(backlog);
         boolean reuse = reuseAddress;
+        if (lanes != null) {
+            listenOnLanes(capacity, listenOptions, reuse);
+            state = LISTENING;
+            return;
+        }
+        TcpLayer tcp = owner.tcp();
+        Acceptor acceptor = new Acceptor(owner, capacity);
+        acceptors = new Acceptor[] {acceptor};
         call(() -> {
             if (!bound || localPort == 0) {
                 if (!bound) {
@@ -197,7 +281,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
                 }
             }
             try {
-                listener = tcp.listen(localAddress, localPort, listenOptions, listenerEvents);
+                acceptor.listener = tcp.listen(localAddress, localPort, listenOptions, acceptor);
             } catch (TcpException e) {
                 throw Errors.of(e);
             }
@@ -206,21 +290,59 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         state = LISTENING;
     }
 
+    /** Several lanes: a listener on every lane, same address and port; all or none. */
+    private void listenOnLanes(int capacity, TcpOptions listenOptions, boolean reuse) {
+        if (!bound) {
+            bindLanes(0, 0, reuse); // listen(2) on an unbound socket binds an ephemeral port
+        } else if (localPort == 0) {
+            throw new SocketException(SocketError.INVALID_ARGUMENT, "no local port to listen on");
+        }
+        int n = lanes.laneCount();
+        Acceptor[] all = new Acceptor[n];
+        for (int i = 0; i < n; i++) {
+            all[i] = new Acceptor(lanes.lane(i), capacity);
+        }
+        int address = localAddress;
+        int port = localPort;
+        int listening = 0;
+        try {
+            for (; listening < n; listening++) {
+                Acceptor a = all[listening];
+                TcpLayer tcp = a.lane.tcp();
+                call(a.lane.shard(), () -> {
+                    try {
+                        a.listener = tcp.listen(address, port, listenOptions, a);
+                    } catch (TcpException e) {
+                        throw Errors.of(e);
+                    }
+                    return null;
+                });
+            }
+        } catch (RuntimeException e) {
+            for (int i = 0; i < listening; i++) {
+                Acceptor a = all[i];
+                call(a.lane.shard(), () -> {
+                    a.close();
+                    return null;
+                });
+            }
+            throw e;
+        }
+        acceptors = all;
+    }
+
     @Override
     public StreamSocket accept() {
         checkOpen();
         if (state != LISTENING) {
             throw new SocketException(SocketError.INVALID_ARGUMENT, "the socket is not listening");
         }
+        Acceptor[] all = acceptors;
         long deadline = 0;
         boolean first = true;
         while (true) {
-            TcpStreamSocket s = acceptQueue.poll();
+            TcpStreamSocket s = poll(all);
             if (s != null) {
-                if (acceptStalled) {
-                    acceptStalled = false;
-                    schedulePump();
-                }
                 return s;
             }
             checkOpen();
@@ -237,14 +359,46 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
             }
             readWaiter = Thread.currentThread();
             boolean inTime = true;
-            if (acceptQueue.isEmpty() && !closed && connError == null) {
+            if (!acceptable(all) && !closed && connError == null) {
                 inTime = park(this, deadline);
             }
             readWaiter = null;
-            if (!inTime && acceptQueue.isEmpty()) {
+            if (!inTime && !acceptable(all)) {
                 throw new SocketException(SocketError.TIMED_OUT, "no connection to accept within the receive timeout");
             }
         }
+    }
+
+    /** Application side: the next accepted socket of any lane, taking the lanes in turn; null if none. */
+    private TcpStreamSocket poll(Acceptor[] all) {
+        int n = all.length;
+        int start = acceptNext;
+        for (int k = 0; k < n; k++) {
+            int i = start + k;
+            if (i >= n) {
+                i -= n;
+            }
+            Acceptor a = all[i];
+            TcpStreamSocket s = a.queue.poll();
+            if (s != null) {
+                if (a.stalled) {
+                    a.stalled = false;
+                    a.schedulePump();
+                }
+                acceptNext = i + 1 == n ? 0 : i + 1;
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private static boolean acceptable(Acceptor[] all) {
+        for (Acceptor a : all) {
+            if (!a.queue.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -258,6 +412,9 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
         if (port <= 0 || port > 65_535 || address == 0) {
             throw new SocketException(SocketError.INVALID_ARGUMENT, "destination port " + port);
+        }
+        if (lanes != null) {
+            moveTo(lanes.laneFor(localAddress, localPort, address, port)); // nothing of it is on a shard yet
         }
         TcpLayer tcp = owner.tcp();
         createRings();
@@ -869,7 +1026,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         int s = state;
         switch (s) {
             case LISTENING -> {
-                return !acceptQueue.isEmpty() || connError != null ? SocketSelector.OP_ACCEPT : 0;
+                return acceptable(acceptors) || connError != null ? SocketSelector.OP_ACCEPT : 0;
             }
             case CONNECTING -> {
                 return 0;
@@ -930,6 +1087,16 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
         closed = true;
         submit(this::closeOnShard);
+        Acceptor[] all = acceptors;
+        if (all != null) {
+            for (Acceptor a : all) {
+                submit(a.lane.shard(), a::close);
+            }
+        }
+        TcpPortReservation[] held = laneReservations;
+        if (held != null) {
+            releaseLanes(held);
+        }
         signalFromApp();
         wakeConnectWaiters();
         for (StackSelector.Key k : keys) {
@@ -960,14 +1127,6 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         if (reservation != null) {
             reservation.release(); // a TIME_WAIT connection still holds the port for binds without reuse
             reservation = null;
-        }
-        if (listener != null) {
-            listener.close();
-            TcpStreamSocket s;
-            while ((s = acceptQueue.poll()) != null) {
-                s.closed = true;
-                s.closeOnShard();
-            }
         }
         TcpConnection c = connection;
         if (c != null) {
@@ -1010,11 +1169,7 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
 
     @Override
     void pump() {
-        if (listener != null) {
-            acceptPending();
-            return;
-        }
-        TcpConnection c = connection;
+        TcpConnection c = connection; // none while listening: each acceptor pumps on its own lane
         if (c == null) {
             return;
         }
@@ -1189,36 +1344,6 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         eof = true;
     }
 
-    private void acceptPending() {
-        TcpListener l = listener;
-        boolean got = false;
-        while (true) {
-            if (acceptQueue.size() >= acceptQueue.capacity()) {
-                acceptStalled = true;
-                if (acceptQueue.size() < acceptQueue.capacity()) {
-                    acceptStalled = false;
-                    continue;
-                }
-                break;
-            }
-            TcpConnection c = l.accept();
-            if (c == null) {
-                break;
-            }
-            TcpStreamSocket s = new TcpStreamSocket(owner, c, options, zeroCopyReceive);
-            if (zeroCopyReceive) {
-                c.setZeroCopyReceive(true);
-            }
-            c.setHandler(s);
-            s.pump();
-            acceptQueue.offer(s);
-            got = true;
-        }
-        if (got) {
-            signalReaders();
-        }
-    }
-
     // ------------------------------------------------------------------ TcpHandler (shard thread)
 
     @Override
@@ -1262,8 +1387,85 @@ final class TcpStreamSocket extends StackSocket implements StreamSocket, TcpHand
         }
     }
 
-    /** Events of the listener: the accept queue fills the socket's queue toward the application. */
-    private final class ListenerEvents implements TcpListenerHandler {
+    /**
+     * One lane of a listening socket: the lane's listener and the SPSC queue its shard fills
+     * toward the application. Every field but {@code queue} and {@code stalled} is confined to the
+     * lane's shard.
+     */
+    private final class Acceptor implements TcpListenerHandler {
+
+        final StackSockets lane;
+        final SpscArrayQueue<TcpStreamSocket> queue;
+        /** The lane's shard found the queue full; accept schedules a pump when it takes one. */
+        volatile boolean stalled;
+        private final AtomicBoolean pumpScheduled = new AtomicBoolean();
+        private final Runnable pump = this::runPump;
+        TcpListener listener;
+
+        Acceptor(StackSockets lane, int capacity) {
+            this.lane = lane;
+            this.queue = new SpscArrayQueue<>(capacity);
+        }
+
+        /** Any thread: queues this acceptor's one pump command on its lane. */
+        void schedulePump() {
+            if (pumpScheduled.compareAndSet(false, true)) {
+                submit(lane.shard(), pump);
+            }
+        }
+
+        private void runPump() {
+            pumpScheduled.set(false);
+            acceptPending();
+        }
+
+        /** Lane's shard: moves accepted connections into the queue, as sockets of this lane. */
+        private void acceptPending() {
+            TcpListener l = listener;
+            if (l == null) {
+                return;
+            }
+            boolean got = false;
+            while (true) {
+                if (queue.size() >= queue.capacity()) {
+                    stalled = true;
+                    if (queue.size() < queue.capacity()) {
+                        stalled = false;
+                        continue;
+                    }
+                    break;
+                }
+                TcpConnection c = l.accept();
+                if (c == null) {
+                    break;
+                }
+                TcpStreamSocket s = new TcpStreamSocket(lane, c, options, zeroCopyReceive);
+                if (zeroCopyReceive) {
+                    c.setZeroCopyReceive(true);
+                }
+                c.setHandler(s);
+                s.pump();
+                queue.offer(s);
+                got = true;
+            }
+            if (got) {
+                signalReaders();
+            }
+        }
+
+        /** Lane's shard: closes the listener and the connections nobody accepted. */
+        void close() {
+            TcpListener l = listener;
+            if (l != null) {
+                listener = null;
+                l.close();
+            }
+            TcpStreamSocket s;
+            while ((s = queue.poll()) != null) {
+                s.closed = true;
+                s.closeOnShard();
+            }
+        }
 
         @Override
         public TcpHandler onAccept(TcpConnection connection) {

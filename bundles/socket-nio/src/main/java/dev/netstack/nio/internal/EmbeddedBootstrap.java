@@ -1,8 +1,6 @@
 package dev.netstack.nio.internal;
 
 import com.google.inject.AbstractModule;
-import com.google.inject.Guice;
-import com.google.inject.Injector;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.netstack.embedded.Configs;
@@ -17,6 +15,8 @@ import dev.netstack.tcp.internal.TcpStack;
 import dev.netstack.udp.UdpLayer;
 import dev.netstack.udp.internal.UdpConfig;
 import dev.netstack.udp.internal.UdpProtocol;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Starts an embedded stack with TCP, UDP and sockets for a JVM that only names the provider: the
@@ -48,13 +48,19 @@ public final class EmbeddedBootstrap {
     /** A running stack and its sockets. */
     public record Stack(NetStack netStack, Sockets sockets) {}
 
-    /** Builds the stack {@code builder} describes, with TCP, UDP and sockets. */
+    /**
+     * Builds the stack {@code builder} describes, with TCP and UDP on every lane and sockets over
+     * them all ({@link StackSockets#lanes}): with one shard the same {@code StackSockets} as ever,
+     * with several a listener accepts on every lane and connects spread over them.
+     */
     public static Stack start(NetStack.Builder builder) {
-        Injector injector = Guice.createInjector(builder.module(new TransportModule()).module());
-        NetStack stack = injector.getInstance(NetStack.class);
-        Sockets sockets = new StackSockets(stack.shard(), injector.getInstance(TcpStack.class),
-                injector.getInstance(UdpProtocol.class));
-        return new Stack(stack, sockets);
+        NetStack stack = builder.module(new TransportModule()).build();
+        List<StackSockets.Lane> lanes = new ArrayList<>();
+        for (NetStack lane : stack.lanes()) {
+            lanes.add(new StackSockets.Lane(lane.shard(), lane.component(TcpStack.class),
+                    lane.component(UdpProtocol.class), lane.networkLayer()));
+        }
+        return new Stack(stack, StackSockets.lanes(lanes));
     }
 
     /**
@@ -84,6 +90,14 @@ public final class EmbeddedBootstrap {
         String gateway = System.getProperty("netstack.gateway");
         if (gateway != null) {
             b.gateway(gateway);
+        }
+        String shards = System.getProperty("netstack.shards");
+        if (shards != null) {
+            try {
+                b.shards(Integer.parseInt(shards.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("netstack.shards must be a number of shards, got '" + shards + "'");
+            }
         }
         Stack stack = start(b);
         Runtime.getRuntime().addShutdownHook(new Thread(stack.netStack()::close, "netstack-shutdown"));
