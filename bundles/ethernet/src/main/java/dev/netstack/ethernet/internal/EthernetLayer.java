@@ -49,9 +49,10 @@ import org.osgi.service.metatype.annotations.Designate;
  * caller already is the shard (as in simulation). The data path reads volatile, copy-on-write
  * fields only.
  *
- * <p><b>Shards.</b> Queue {@code q} of a device goes to shard {@code q % shards}; this version
- * runs with one shard (the one with {@code shard.id=0}), which therefore owns every queue and the
- * one ARP cache. Several shards would need an ARP cache per shard or a shared one: left out.
+ * <p><b>Shards.</b> This layer runs on one shard and polls every queue of its devices there. A
+ * stack of several shards runs one EthernetLayer per shard (a lane), each over one queue of the
+ * device ({@code QueueDevice}); ARP arrives at lane 0, which tells the others what it learns
+ * ({@link #onNeighborLearned}, {@link #learnNeighbor}).
  */
 @Component(service = LinkLayer.class, configurationPid = EthernetLayer.PID)
 @Designate(ocd = EthernetConfig.class)
