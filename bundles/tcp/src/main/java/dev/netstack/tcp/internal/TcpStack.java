@@ -74,8 +74,11 @@ import org.osgi.service.metatype.annotations.Designate;
  * <p><b>Not implemented:</b> urgent data (URG is ignored, data delivered inline, RFC 6093), ECN,
  * TCP Fast Open, D-SACK generation, RACK/TLP and F-RTO, RTT measurement from timestamps for the
  * RTO (one timed segment per RTT is used; timestamps serve PAWS and receive-window tuning), the
- * RFC 6298 §5.7 3-second RTO after a retransmitted SYN, PLPMTUD, TCP-AO/MD5, IPv6, more than one
- * shard.
+ * RFC 6298 §5.7 3-second RTO after a retransmitted SYN, PLPMTUD, TCP-AO/MD5, IPv6.
+ *
+ * <p><b>Shards.</b> One instance serves one shard. A stack of several shards runs one per lane;
+ * {@link NetworkLayer#receivesFlow} tells which flows are this lane's: active opens pick ports
+ * whose segments come back here, and a segment of another lane's flow is dropped, not answered.
  */
 @Component(service = {ProtocolHandler.class, TcpLayer.class},
         property = ProtocolHandler.IP_PROTOCOL_PROPERTY + "=6", configurationPid = "netstack.tcp", immediate = true)
