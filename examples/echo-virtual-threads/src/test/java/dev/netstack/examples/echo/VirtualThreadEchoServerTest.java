@@ -1,10 +1,13 @@
 package dev.netstack.examples.echo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.netstack.embedded.NetStack;
 import dev.netstack.nio.internal.EmbeddedBootstrap;
 import dev.netstack.socket.StreamSocket;
+import dev.netstack.tcp.internal.TcpStack;
 import dev.netstack.test.MemoryLink;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,11 +23,26 @@ class VirtualThreadEchoServerTest {
 
     @Test
     void servesManyClientsAtOnceEveryByteBack() {
+        servesManyClients(1);
+    }
+
+    /**
+     * The same server, unchanged, over stacks of two shards: the socket API listens on both lanes
+     * and the clients' connections are spread over them.
+     */
+    @Test
+    void servesManyClientsOverTwoShards() {
+        servesManyClients(2);
+    }
+
+    private void servesManyClients(int shards) {
         long seed = System.nanoTime();
-        System.out.println("seed " + seed);
-        MemoryLink link = MemoryLink.builder().capacity(4096).buffers(8192).build();
-        EmbeddedBootstrap.Stack a = EmbeddedBootstrap.start(NetStack.builder().device(link.a()).address("198.18.41.1/24"));
-        EmbeddedBootstrap.Stack b = EmbeddedBootstrap.start(NetStack.builder().device(link.b()).address("198.18.41.2/24"));
+        System.out.println("seed " + seed + ", " + shards + " shard(s)");
+        MemoryLink link = MemoryLink.builder().capacity(4096).buffers(8192).queues(shards).build();
+        EmbeddedBootstrap.Stack a = EmbeddedBootstrap.start(NetStack.builder().device(link.a()).address("198.18.41.1/24")
+                .shards(shards));
+        EmbeddedBootstrap.Stack b = EmbeddedBootstrap.start(NetStack.builder().device(link.b()).address("198.18.41.2/24")
+                .shards(shards));
         int server = (198 << 24) | (18 << 16) | (41 << 8) | 2;
         try (VirtualThreadEchoServer echo = new VirtualThreadEchoServer(b.sockets(), 7);
                 var clients = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -47,6 +65,11 @@ class VirtualThreadEchoServerTest {
                 }, clients));
             }
             done.forEach(CompletableFuture::join);
+            for (NetStack lane : b.netStack().lanes()) {
+                long accepted = lane.onShard(() -> lane.component(TcpStack.class).counters().snapshot().get("passive-opens"));
+                assertTrue(accepted > 0, "every lane of the server accepted connections");
+            }
+            assertEquals(shards, b.netStack().lanes().size());
         } finally {
             a.netStack().close();
             b.netStack().close();
