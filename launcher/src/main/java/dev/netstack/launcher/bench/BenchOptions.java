@@ -52,7 +52,7 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
         DPDK("dpdk", false, true),
         /**
          * Two stacks over an in-memory link, both on one shard thread: the one-shard side of the
-         * scaling measurement (the x4 cells only).
+         * scaling measurement (the x4 cells), and rr/crr latency with both ends on one core.
          */
         SHARD1("shard1", false, false),
         /**
@@ -213,7 +213,8 @@ public record BenchOptions(double durationSeconds, Set<Workload> workloads, Set<
                        baseline of tap; fwd through a kernel bridge)
               dpdk     dpdk-testpmd --forward-mode=txonly, 60-byte frames on a net_tap device in
                        a namespace (root; pktgen-60 only; peer of tap's pktgen-60)
-              shard1   two stacks over an in-memory link on ONE shard thread (x4 cells only)
+              shard1   two stacks over an in-memory link on ONE shard thread (rr and crr cells:
+                       latency with both ends on one core, and the x4 cells)
               shard2   two stacks of two lanes each over a two-queue in-memory link on TWO shard
                        threads, lane i of both on thread i (x4 cells only; its ratio column is
                        shard2/shard1: how the stack scales from one shard to two)

@@ -283,14 +283,17 @@ final class Workloads {
     }
 
     /**
-     * The cells of {@code workloads} that run in {@code env}: pktgen-60 alone in dpdk, the x4 cells
-     * alone in the shard environments, every cell elsewhere.
+     * The cells of {@code workloads} that run in {@code env}: pktgen-60 alone in dpdk, rr and crr in
+     * shard1, the x4 cells alone in shard2 and tap2, every cell elsewhere.
      */
     static List<Cell> cells(java.util.Set<Workload> workloads, Env env) {
         List<Cell> cells = cells(workloads);
         if (env == Env.DPDK) {
             cells.removeIf(c -> !c.name().equals("pktgen-60"));
-        } else if (env == Env.SHARD1 || env == Env.SHARD2 || env == Env.TAP2) {
+        } else if (env == Env.SHARD1) {
+            // both ends on one thread: the x4 cells, and rr/crr latency without a cross-core hop
+            cells.removeIf(c -> !c.name().startsWith("tcp-rr-64") && !c.name().startsWith("tcp-crr-64"));
+        } else if (env == Env.SHARD2 || env == Env.TAP2) {
             cells.removeIf(c -> !c.name().endsWith("-x4"));
         }
         return cells;

@@ -69,7 +69,9 @@ class BenchOptionsTest {
         assertEquals(List.of("pktgen-60"), Workloads.cells(EnumSet.allOf(BenchOptions.Workload.class), Env.DPDK).stream()
                 .map(Workloads.Cell::name).toList());
         assertEquals(Workloads.CELLS, Workloads.cells(EnumSet.allOf(BenchOptions.Workload.class), Env.TAP));
-        for (Env shards : List.of(Env.SHARD1, Env.SHARD2, Env.TAP2)) {
+        assertEquals(List.of("tcp-rr-64", "tcp-crr-64", "tcp-rr-64-x4", "tcp-crr-64-x4"), Workloads.cells(
+                EnumSet.allOf(BenchOptions.Workload.class), Env.SHARD1).stream().map(Workloads.Cell::name).toList());
+        for (Env shards : List.of(Env.SHARD2, Env.TAP2)) {
             assertEquals(List.of("tcp-rr-64-x4", "tcp-crr-64-x4"), Workloads.cells(EnumSet.allOf(BenchOptions.Workload.class),
                     shards).stream().map(Workloads.Cell::name).toList(), shards.option + " measures scaling: the x4 cells");
         }
