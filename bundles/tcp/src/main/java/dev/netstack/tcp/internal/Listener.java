@@ -53,8 +53,9 @@ final class Listener implements TcpListener {
         if (tcb != null) {
             tcb.inAcceptQueue = false;
             tcb.listener = null;
+            return tcb.handle;
         }
-        return tcb;
+        return null;
     }
 
     @Override

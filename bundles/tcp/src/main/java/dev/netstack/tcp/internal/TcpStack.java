@@ -112,6 +112,15 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     private final SegmentView segment = new SegmentView();
     private final Map<String, CongestionControlFactory> factories = new ConcurrentHashMap<>();
     private final ArrayDeque<ByteRing> ringPool = new ArrayDeque<>();
+    /** Most Tcbs kept for reuse (each a few KiB of heap), and at most as many waiting for {@link #reclaim}. */
+    static final int TCB_POOL_SIZE = 1024;
+    private final Tcb[] tcbPool = new Tcb[TCB_POOL_SIZE];
+    private int tcbPoolSize;
+    private final Tcb[] ended = new Tcb[TCB_POOL_SIZE];
+    private int endedCount;
+    /** True while a segment is processed (nested receives do not reclaim). */
+    private boolean receiving;
+    private Tcb cookieScratch;
     private final List<Listener> listenerList = new ArrayList<>();
 
     // configuration
@@ -253,6 +262,11 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
 
     /** The named algorithm, else the configured default, else any installed one, else built-in Reno. */
     CongestionControl newCongestionControl(String name, int mss, long nowNs) {
+        return congestionControlFactory(name).create(mss, nowNs);
+    }
+
+    /** The factory of the named algorithm, else of the configured default, else any, else built-in Reno. */
+    CongestionControlFactory congestionControlFactory(String name) {
         CongestionControlFactory factory = name == null ? null : factories.get(name);
         if (factory == null && BuiltinReno.NAME.equals(name)) {
             factory = BuiltinReno.FACTORY;
@@ -269,7 +283,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         if (factory == null) {
             factory = BuiltinReno.FACTORY;
         }
-        return factory.create(mss, nowNs);
+        return factory;
     }
 
     @Override
@@ -334,11 +348,21 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
 
     @Override
     public Disposition receive(PacketBuffer packet, long nowNs) {
+        boolean outermost = !receiving;
+        if (outermost) {
+            receiving = true;
+            if (endedCount > 0) {
+                reclaim(); // the call chains that ended these connections have all returned
+            }
+        }
         try {
             return process(packet, nowNs);
         } finally {
             segment.packet = null; // a zero-copy receive took its own reference
             packet.release();
+            if (outermost) {
+                receiving = false;
+            }
         }
     }
 
@@ -553,8 +577,24 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         return requested > 0 ? Math.max(1024, requested) : fallback;
     }
 
-    private Tcb newTcb(int local, int localPort, int remote, int remotePort, TcpOptions options) {
-        Tcb tcb = new Tcb(this);
+    /**
+     * A connection block for a new connection: from the pool when one is there (see
+     * {@link ConnectionHandle} for why an application never sees it reused), with a new handle.
+     */
+    Tcb newTcb(int local, int localPort, int remote, int remotePort, TcpOptions options) {
+        Tcb tcb;
+        if (tcbPoolSize > 0) {
+            tcb = tcbPool[--tcbPoolSize];
+            tcbPool[tcbPoolSize] = null;
+            tcb.handle = new ConnectionHandle(tcb);
+        } else {
+            tcb = new Tcb(this);
+        }
+        configure(tcb, local, localPort, remote, remotePort, options);
+        return tcb;
+    }
+
+    private void configure(Tcb tcb, int local, int localPort, int remote, int remotePort, TcpOptions options) {
         tcb.localAddress = local;
         tcb.localPort = localPort;
         tcb.remoteAddress = remote;
@@ -567,7 +607,41 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         tcb.keepCount = options.keepAliveCount() > 0 ? options.keepAliveCount() : keepCount;
         tcb.lingerMs = options.lingerMs();
         tcb.ccName = options.congestionControl();
-        return tcb;
+    }
+
+    /** Called by {@link Tcb#terminate}: the Tcb may be pooled once the current call chain returned. */
+    void ended(Tcb tcb) {
+        if (endedCount < ended.length) {
+            ended[endedCount++] = tcb;
+        }
+    }
+
+    /**
+     * Pools the Tcbs of connections that ended since the last call: detaches their handles, resets
+     * them and keeps up to {@link #TCB_POOL_SIZE}. Runs only where no Tcb method is on the stack (at
+     * the start of an outermost {@link #receive}), so no code still working on an ended Tcb can
+     * see it reset. A Tcb whose application may still read (data waits and the application has not
+     * closed) is left to its handle and the garbage collector.
+     */
+    void reclaim() {
+        for (int i = 0; i < endedCount; i++) {
+            Tcb tcb = ended[i];
+            ended[i] = null;
+            if (tcb.state != TcpState.CLOSED || tcb.inTable || tcbPoolSize == tcbPool.length
+                    || (!tcb.appClosed && tcb.rcvReadable() > 0)) {
+                continue;
+            }
+            tcb.handle.detach();
+            tcb.reset();
+            tcb.handle = null;
+            tcbPool[tcbPoolSize++] = tcb;
+        }
+        endedCount = 0;
+    }
+
+    /** Tcbs in the pool (tests). */
+    int pooledTcbs() {
+        return tcbPoolSize;
     }
 
     /** RFC 4987 §3.6: answer the SYN statelessly; the ISS encodes time, MSS and a keyed hash. */
@@ -584,8 +658,15 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         int iss = (int) ((counter & 31) << 27) | (mssIndex << 24)
                 | cookieHash(s.destination, s.destinationPort, s.source, s.sourcePort, s.seq, counter);
         counters.increment(TcpCounter.SYN_COOKIES_SENT);
-        // A transient TCB describes the SYN,ACK; it is never stored.
-        Tcb scratch = newTcb(s.destination, s.destinationPort, s.source, s.sourcePort, TcpOptions.defaults());
+        // A transient TCB describes the SYN,ACK; it is never stored, and reused for the next cookie.
+        Tcb scratch = cookieScratch;
+        if (scratch == null) {
+            scratch = new Tcb(this);
+            cookieScratch = scratch;
+        } else {
+            scratch.reset();
+        }
+        configure(scratch, s.destination, s.destinationPort, s.source, s.sourcePort, TcpOptions.defaults());
         scratch.rcvBuf = null;
         scratch.rcvNxt = s.seq + 1;
         scratch.rcvAdvRight = scratch.rcvNxt;
@@ -898,8 +979,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         }
         tcb.inTable = true;
         counters.increment(TcpCounter.ACTIVE_OPENS);
+        ConnectionHandle handle = tcb.handle;
         tcb.openActive(now);
-        return tcb;
+        return handle;
     }
 
     /**

@@ -79,7 +79,7 @@ class TcpZeroCopyReceiveTest {
         Transfer client = connect(s, bytes);
         s.sim().awaitCondition("transfer", () -> reader.eof && client.closed != null, 600_000_000_000L);
         System.out.println("reader " + reader);
-        Tcb tcb = (Tcb) reader.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(reader.connection);
         assertEquals(bytes, reader.received);
         assertEquals(0, reader.mismatches, "first mismatch at " + reader.firstMismatchAt);
         assertEquals(0, reader.notFromDevice, "buffers whose payload is not where the device wrote it");
@@ -105,7 +105,7 @@ class TcpZeroCopyReceiveTest {
         s.sim().awaitCondition("transfer (seed " + seed + ")", () -> reader.eof && client.closed != null,
                 3_600_000_000_000L);
         System.out.println("reader " + reader);
-        Tcb tcb = (Tcb) reader.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(reader.connection);
         assertEquals(bytes, reader.received, "seed " + seed);
         assertEquals(0, reader.mismatches, "first mismatch at " + reader.firstMismatchAt + " seed " + seed);
         assertTrue(tcb.zcCopiedSegments > 0, "a hole was filled: the segments behind it go through the ring");
@@ -123,7 +123,7 @@ class TcpZeroCopyReceiveTest {
         long bytes = 1L << 20;
         Transfer client = connect(s, bytes);
         s.sim().runFor(10_000_000_000L);
-        Tcb tcb = (Tcb) reader.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(reader.connection);
         System.out.println("holding: reader " + reader);
         // flow control: the peer never sends beyond what the held buffers leave of the receive buffer
         assertTrue(reader.received <= receiveBytes, "received " + reader.received + " while holding everything");
@@ -171,13 +171,13 @@ class TcpZeroCopyReceiveTest {
         reader.read = false; // never takes anything: buffers pile up in the connection, then the ring
         s.b().tcp.listen(0, PORT, TcpOptions.defaults().withBuffers(0, 64 * 1024), c -> {
             c.setZeroCopyReceive(true);
-            ((Tcb) c).zcMaxBuffers = 8; // below what the window allows (full segments close 64 KiB at 45)
+            ConnectionHandle.tcbOf(c).zcMaxBuffers = 8; // below what the window allows (full segments close 64 KiB at 45)
             reader.connection = c;
             return reader;
         });
         Transfer client = connect(s, 1L << 20);
         s.sim().runFor(5_000_000_000L);
-        Tcb tcb = (Tcb) reader.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(reader.connection);
         System.out.println("not reading: ready " + tcb.rcvReadyCount + " buffers, ring " + tcb.rcvBuf.length() + " bytes");
         assertEquals(tcb.zcMaxBuffers, tcb.rcvReadyCount, "buffers kept up to the per-connection limit");
         assertTrue(tcb.rcvBuf.length() > 0, "beyond the limit, data is copied into the ring");
