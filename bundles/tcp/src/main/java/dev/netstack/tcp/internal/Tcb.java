@@ -211,7 +211,7 @@ final class Tcb implements TcpConnection {
     final TcbTimer keepAliveTimer = new TcbTimer(this, TcbTimer.KEEPALIVE);
     final TcbTimer waitTimer = new TcbTimer(this, TcbTimer.WAIT);
 
-    /** What the application holds for this incarnation (a new one after each {@link #reset()}). */
+    /** What the application holds for this incarnation (a new one after each {@link #reset()}); null in the pool. */
     ConnectionHandle handle;
     /** Congestion control state of an earlier incarnation, and its factory, for recycling. */
     CongestionControl spareCc;
@@ -363,7 +363,7 @@ final class Tcb implements TcpConnection {
         lastRttNs = -1;
         lastSendNs = 0;
         closedDelivered = false;
-        handle = new ConnectionHandle(this);
+        handle = null; // the next incarnation gets its own (TcpStack.newTcb)
     }
 
     // =================================================================== timers
@@ -391,6 +391,7 @@ final class Tcb implements TcpConnection {
                 case KEEPALIVE -> tcb.onKeepAliveTimer(nowNs);
                 default -> tcb.onWaitTimer(nowNs);
             }
+            tcb.stack.reclaim(); // e.g. the TIME_WAIT that just ended
         }
     }
 

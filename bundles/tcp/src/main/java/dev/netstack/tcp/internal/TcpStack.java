@@ -118,7 +118,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     private int tcbPoolSize;
     private final Tcb[] ended = new Tcb[TCB_POOL_SIZE];
     private int endedCount;
-    /** True while a segment is processed (nested receives do not reclaim). */
+    /** True while a segment is processed (nested receives and timers do not reclaim). */
     private boolean receiving;
     private Tcb cookieScratch;
     private final List<Listener> listenerList = new ArrayList<>();
@@ -274,7 +274,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         if (factory == null) {
             factory = factories.get(defaultCc);
         }
-        if (factory == null) {
+        if (factory == null && !factories.isEmpty()) { // (no iterator when none is installed)
             for (CongestionControlFactory any : factories.values()) {
                 factory = any;
                 break;
@@ -349,12 +349,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     @Override
     public Disposition receive(PacketBuffer packet, long nowNs) {
         boolean outermost = !receiving;
-        if (outermost) {
-            receiving = true;
-            if (endedCount > 0) {
-                reclaim(); // the call chains that ended these connections have all returned
-            }
-        }
+        receiving = true;
         try {
             return process(packet, nowNs);
         } finally {
@@ -362,6 +357,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             packet.release();
             if (outermost) {
                 receiving = false;
+                if (endedCount > 0) {
+                    reclaim(); // no Tcb method is running any more
+                }
             }
         }
     }
@@ -619,11 +617,14 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     /**
      * Pools the Tcbs of connections that ended since the last call: detaches their handles, resets
      * them and keeps up to {@link #TCB_POOL_SIZE}. Runs only where no Tcb method is on the stack (at
-     * the start of an outermost {@link #receive}), so no code still working on an ended Tcb can
-     * see it reset. A Tcb whose application may still read (data waits and the application has not
+     * the end of an outermost {@link #receive} and of a connection timer's expiry), so no code
+     * still working on an ended Tcb can see it reset. A Tcb whose application may still read (data waits and the application has not
      * closed) is left to its handle and the garbage collector.
      */
     void reclaim() {
+        if (receiving) {
+            return;
+        }
         for (int i = 0; i < endedCount; i++) {
             Tcb tcb = ended[i];
             ended[i] = null;
@@ -633,7 +634,6 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             }
             tcb.handle.detach();
             tcb.reset();
-            tcb.handle = null;
             tcbPool[tcbPoolSize++] = tcb;
         }
         endedCount = 0;
