@@ -69,7 +69,10 @@ import org.osgi.service.metatype.annotations.Designate;
  * <p><b>Memory.</b> Each connection has an off-heap send ring and receive ring (sizes from
  * configuration or {@code TcpOptions}); out-of-order data is stored in the receive ring at its
  * place, so the window bounds its memory, and at most {@code ooo.max.ranges} ranges are tracked.
- * Rings of the default sizes are pooled.
+ * Rings of the default sizes are pooled, and so are connection blocks: a {@link Tcb} whose
+ * connection ended goes back to a per-stack pool ({@link #reclaim}) with its SACK scoreboard,
+ * out-of-order ranges, timers and congestion control state, so that a short connection allocates
+ * only the {@link ConnectionHandle} the application holds (stale handles are detached first).
  *
  * <p><b>Not implemented:</b> urgent data (URG is ignored, data delivered inline, RFC 6093), ECN,
  * TCP Fast Open, D-SACK generation, RACK/TLP and F-RTO, RTT measurement from timestamps for the
