@@ -267,9 +267,22 @@ class TcpAllocationTest {
     /** Every connection gets a new handle; everything else comes from the stacks' pools. */
     @Test
     void shortConnectionsAllocateOnlyTheirHandles() {
+        shortConnections("short connections", Map.of("msl_ms", 1));
+    }
+
+    /** The same with a SYN cookie for every SYN (RFC 4987 §3.6): the cookie SYN,ACK reuses one scratch Tcb. */
+    @Test
+    void shortConnectionsOverSynCookiesAllocateOnlyTheirHandles() {
+        Hosts h = shortConnections("short connections, SYN cookies", Map.of("msl_ms", 1, "syncookies", "always"));
+        System.out.println("cookies sent " + h.b().tcp.counters().get(TcpCounter.SYN_COOKIES_SENT) + ", accepted "
+                + h.b().tcp.counters().get(TcpCounter.SYN_COOKIES_ACCEPTED));
+        assertTrue(h.b().tcp.counters().get(TcpCounter.SYN_COOKIES_ACCEPTED) >= 40_000, "connections opened by cookies");
+    }
+
+    private static Hosts shortConnections(String what, Map<String, Object> tcpConfig) {
         // crr: connect, 64-byte request, response, the server closes, the client closes. TIME_WAIT
         // (server side) lasts 2 MSL = 2 ms here, so the connections it holds come back in the test.
-        Hosts h = hostsWith(15, Map.of("msl_ms", 1));
+        Hosts h = hostsWith(15, tcpConfig);
         h.b().tcp.listen(0, 7, TcpOptions.defaults().withNoDelay(true), c -> SHORT_SERVER);
         ShortClient client = new ShortClient();
         int server = Ipv4Address.parse("198.18.0.2");
@@ -279,11 +292,12 @@ class TcpAllocationTest {
         runShortConnections(h, client, server, connections);
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
         double perConnection = (double) allocated / connections;
-        System.out.println("short connections: " + allocated + " bytes allocated over " + connections
+        System.out.println(what + ": " + allocated + " bytes allocated over " + connections
                 + " connections, " + perConnection + " per connection");
         // 80 bytes today: the two ConnectionHandles (client and server), 40 bytes each; 5,180 before
         // the Tcbs were pooled
         assertTrue(perConnection < 200, perConnection + " bytes per connection");
+        return h;
     }
 
     private static final ShortServer SHORT_SERVER = new ShortServer();
