@@ -53,6 +53,7 @@ final class Listener implements TcpListener {
         if (tcb != null) {
             tcb.inAcceptQueue = false;
             tcb.listener = null;
+            tcb.escaped = true;
             return tcb.handle;
         }
         return null;

@@ -213,6 +213,8 @@ final class Tcb implements TcpConnection {
 
     /** What the application holds for this incarnation (a new one after each {@link #reset()}); null in the pool. */
     ConnectionHandle handle;
+    /** The handle left the stack (connect returned it, or accept): the application may hold it. */
+    boolean escaped;
     /** Congestion control state of an earlier incarnation, and its factory, for recycling. */
     CongestionControl spareCc;
     CongestionControlFactory spareCcFactory;
@@ -363,6 +365,7 @@ final class Tcb implements TcpConnection {
         lastRttNs = -1;
         lastSendNs = 0;
         closedDelivered = false;
+        escaped = false;
         handle = null; // the next incarnation gets its own (TcpStack.newTcb)
     }
 

@@ -621,8 +621,10 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
      * Pools the Tcbs of connections that ended since the last call: detaches their handles, resets
      * them and keeps up to {@link #TCB_POOL_SIZE}. Runs only where no Tcb method is on the stack (at
      * the end of an outermost {@link #receive} and of a connection timer's expiry), so no code
-     * still working on an ended Tcb can see it reset. A Tcb whose application may still read (data waits and the application has not
-     * closed) is left to its handle and the garbage collector.
+     * still working on an ended Tcb can see it reset. Left to its handle and the garbage collector:
+     * a Tcb whose application may still read (data waits and the application has not closed), and
+     * one whose handle the application got but whose {@code onClosed} no handler heard yet (it is
+     * owed to the next {@link Tcb#setHandler}).
      */
     void reclaim() {
         if (receiving) {
@@ -632,7 +634,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
             Tcb tcb = ended[i];
             ended[i] = null;
             if (tcb.state != TcpState.CLOSED || tcb.inTable || tcbPoolSize == tcbPool.length
-                    || (!tcb.appClosed && tcb.rcvReadable() > 0)) {
+                    || (!tcb.appClosed && tcb.rcvReadable() > 0) || (tcb.escaped && !tcb.closedDelivered)) {
                 continue;
             }
             tcb.handle.detach();
@@ -983,6 +985,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         tcb.inTable = true;
         counters.increment(TcpCounter.ACTIVE_OPENS);
         ConnectionHandle handle = tcb.handle;
+        tcb.escaped = true;
         tcb.openActive(now);
         return handle;
     }

@@ -114,7 +114,7 @@ class ConnectionHandleTest {
     }
 
     @Test
-    void handlerSetOnAStaleHandleHearsOnClosedOnce() {
+    void connectionWhoseOnClosedNoHandlerHeardIsNotPooledAndTellsTheNextHandler() {
         Server server = new Server();
         Hosts h = hostsWithServer(server);
         TcpAllocationTest.ShortClient client = new TcpAllocationTest.ShortClient();
@@ -125,7 +125,8 @@ class ConnectionHandleTest {
         tcb.handler = null; // as if the application had not set one yet
         tcb.abort();
         h.a().tcp.reclaim(); // what the end of the next segment or timer does
-        assertTrue(((ConnectionHandle) c).detached(), "the aborted connection's Tcb was not pooled");
+        assertFalse(((ConnectionHandle) c).detached(), "pooled before onClosed reached a handler");
+        assertEquals(0, h.a().tcp.pooledTcbs());
         List<TcpError> closed = new ArrayList<>();
         TcpHandler late = new TcpHandler() {
             @Override

@@ -294,9 +294,9 @@ class TcpAllocationTest {
         double perConnection = (double) allocated / connections;
         System.out.println(what + ": " + allocated + " bytes allocated over " + connections
                 + " connections, " + perConnection + " per connection");
-        // 80 bytes today: the two ConnectionHandles (client and server), 40 bytes each; 5,180 before
+        // 64 bytes today: the two ConnectionHandles (client and server), 32 bytes each; 5,180 before
         // the Tcbs were pooled
-        assertTrue(perConnection < 200, perConnection + " bytes per connection");
+        assertTrue(perConnection < 160, perConnection + " bytes per connection");
         return h;
     }
 
