@@ -9,7 +9,6 @@ import dev.netstack.nic.PacketBuffer;
 import dev.netstack.runtime.Counters;
 import dev.netstack.runtime.Shard;
 import dev.netstack.runtime.TimerWheel;
-import dev.netstack.tcp.CongestionControl;
 import dev.netstack.tcp.CongestionControlFactory;
 import dev.netstack.tcp.TcpConnection;
 import dev.netstack.tcp.TcpConnectionInfo;
@@ -263,12 +262,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         return name != null && (factories.containsKey(name) || BuiltinReno.NAME.equals(name));
     }
 
-    /** The named algorithm, else the configured default, else any installed one, else built-in Reno. */
-    CongestionControl newCongestionControl(String name, int mss, long nowNs) {
-        return congestionControlFactory(name).create(mss, nowNs);
-    }
-
-    /** The factory of the named algorithm, else of the configured default, else any, else built-in Reno. */
+    /** The factory of the named algorithm, else of the configured default, else any installed one, else built-in Reno. */
     CongestionControlFactory congestionControlFactory(String name) {
         CongestionControlFactory factory = name == null ? null : factories.get(name);
         if (factory == null && BuiltinReno.NAME.equals(name)) {
