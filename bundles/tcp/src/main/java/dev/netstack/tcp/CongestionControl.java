@@ -9,8 +9,9 @@ package dev.netstack.tcp;
  * algorithm only moves {@code cwnd} and {@code ssthresh}. During recovery the core limits sending
  * by the RFC 6675 pipe against {@link #cwndBytes()}.
  *
- * <p>Created per connection by a {@link CongestionControlFactory}. Called only on the shard thread
- * that owns the connection; implementations allocate nothing after creation.
+ * <p>Created per connection by a {@link CongestionControlFactory}, or reset by its
+ * {@link CongestionControlFactory#recycle} for a new connection once the old one ended. Called only
+ * on the shard thread that owns the connection; implementations allocate nothing after creation.
  */
 public interface CongestionControl {
 

@@ -21,4 +21,17 @@ public interface CongestionControlFactory {
      * @param nowNs the shard's clock reading
      */
     CongestionControl create(int mssBytes, long nowNs);
+
+    /**
+     * State for a new connection, in {@code previous} when the factory can reset it: the stack
+     * keeps the state of connections that ended with their pooled connection blocks and hands it
+     * back here, so short connections allocate nothing. {@code previous} came from this factory's
+     * {@link #create} or {@code recycle}; its connection has ended and the caller gives it up
+     * either way. The result must equal what {@link #create} would return.
+     *
+     * <p>The default creates a new instance.
+     */
+    default CongestionControl recycle(CongestionControl previous, int mssBytes, long nowNs) {
+        return create(mssBytes, nowNs);
+    }
 }

@@ -88,6 +88,7 @@ public final class Cubic implements CongestionControl {
     private static final double NANOS_PER_SECOND = 1e9;
 
     private final boolean fastConvergence;
+    private final boolean hystartEnabled;
     private final HyStartPlusPlus hystart = new HyStartPlusPlus();
     private int mssBytes;
     private long cwndBytes;
@@ -133,12 +134,40 @@ public final class Cubic implements CongestionControl {
         if (mssBytes <= 0) {
             throw new IllegalArgumentException("MSS must be positive, got " + mssBytes);
         }
-        this.mssBytes = mssBytes;
         this.fastConvergence = fastConvergence;
+        this.hystartEnabled = hystart;
+        reset(mssBytes);
+    }
+
+    /**
+     * Back to the state of a new connection, with the same fast convergence and HyStart++ choice
+     * (the factory recycles instances of ended connections).
+     */
+    void reset(int mssBytes) {
+        this.mssBytes = mssBytes;
         this.cwndBytes = initialWindowBytes(mssBytes);
-        if (!hystart) {
-            this.hystart.stop();
+        this.ssthreshBytes = Long.MAX_VALUE;
+        this.wMaxBytes = 0;
+        this.cwndPriorBytes = 0;
+        this.wEstBytes = 0;
+        this.kSeconds = 0;
+        this.epochStartNs = 0;
+        this.inEpoch = false;
+        this.flatStart = false;
+        this.growthCarryBytes = 0;
+        this.srttNs = -1;
+        this.inRecovery = false;
+        this.timedOutSinceAck = false;
+        this.slowStartAfterTimeout = false;
+        hystart.reset();
+        if (!hystartEnabled) {
+            hystart.stop();
         }
+    }
+
+    /** Whether this instance has the configuration {@link CubicFactory} creates. */
+    boolean hasDefaultConfiguration() {
+        return fastConvergence && hystartEnabled;
     }
 
     /** RFC 6928 §2: IW = min(10·MSS, max(2·MSS, 14600)) bytes (see NewReno for the choice). */

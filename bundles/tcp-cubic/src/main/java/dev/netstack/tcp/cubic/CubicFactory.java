@@ -23,4 +23,13 @@ public final class CubicFactory implements CongestionControlFactory {
     public CongestionControl create(int mssBytes, long nowNs) {
         return new Cubic(mssBytes, nowNs);
     }
+
+    @Override
+    public CongestionControl recycle(CongestionControl previous, int mssBytes, long nowNs) {
+        if (previous instanceof Cubic cubic && cubic.hasDefaultConfiguration() && mssBytes > 0) {
+            cubic.reset(mssBytes);
+            return cubic;
+        }
+        return create(mssBytes, nowNs);
+    }
 }

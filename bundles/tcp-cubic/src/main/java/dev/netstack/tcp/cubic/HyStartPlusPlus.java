@@ -39,6 +39,19 @@ final class HyStartPlusPlus {
     private int rttSampleCount;
     private long cssBaselineMinRttNs = NONE;
 
+    /** The state of a new connection's initial slow start. */
+    void reset() {
+        active = true;
+        inCss = false;
+        cssRounds = 0;
+        ackedTotalBytes = 0;
+        roundEndBytes = 0;
+        lastRoundMinRttNs = NONE;
+        currentRoundMinRttNs = NONE;
+        rttSampleCount = 0;
+        cssBaselineMinRttNs = NONE;
+    }
+
     /** Whether HyStart++ still governs slow start (initial slow start, no loss yet). */
     boolean active() {
         return active;

@@ -3,6 +3,7 @@ package dev.netstack.tcp.cubic;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.inject.AbstractModule;
@@ -74,5 +75,49 @@ class CubicFactoryTest {
         String component = Files.readString(Path.of("target/classes/OSGI-INF/dev.netstack.tcp.cubic.CubicFactory.xml"));
         assertTrue(component.contains("name=\"tcp.cc\"") && component.contains("value=\"cubic\""), component);
         assertTrue(component.contains("interface=\"dev.netstack.tcp.CongestionControlFactory\""), component);
+    }
+
+    /** Acks, a loss, recovery, more acks and an RTO; the windows after each step. */
+    private static java.util.List<Long> drive(CongestionControl cc, long startNs) {
+        java.util.List<Long> windows = new java.util.ArrayList<>();
+        long now = startNs;
+        for (int i = 0; i < 40; i++) {
+            now += 1_000_000L;
+            cc.onAck(1460, 20_000_000L + i * 100_000L, 30 * 1460, now);
+            windows.add(cc.cwndBytes());
+        }
+        cc.onEnterRecovery(40 * 1460, now);
+        windows.add(cc.ssthreshBytes());
+        cc.onExitRecovery(20 * 1460, now + 20_000_000L);
+        for (int i = 0; i < 40; i++) {
+            now += 25_000_000L;
+            cc.onAck(1460, 21_000_000L, 20 * 1460, now);
+            windows.add(cc.cwndBytes());
+        }
+        cc.onRetransmissionTimeout(20 * 1460, now);
+        windows.add(cc.cwndBytes());
+        windows.add(cc.ssthreshBytes());
+        return windows;
+    }
+
+    @Test
+    void recycleResetsAnInstanceToTheStateOfANewOne() {
+        CongestionControlFactory factory = new CubicFactory();
+        CongestionControl used = factory.create(1460, 0);
+        drive(used, 0);
+        CongestionControl recycled = factory.recycle(used, 1200, 5_000_000_000L);
+        assertSame(used, recycled, "the instance is reused");
+        CongestionControl fresh = factory.create(1200, 5_000_000_000L);
+        assertEquals(fresh.cwndBytes(), recycled.cwndBytes());
+        assertEquals(fresh.ssthreshBytes(), recycled.ssthreshBytes());
+        assertEquals(drive(fresh, 5_000_000_000L), drive(recycled, 5_000_000_000L));
+    }
+
+    @Test
+    void recycleNonDefaultInstanceCreatesANewOne() {
+        CongestionControl custom = new Cubic(1460, 0, false, true);
+        CongestionControl next = new CubicFactory().recycle(custom, 1460, 0);
+        assertNotSame(custom, next);
+        assertEquals(14_600, next.cwndBytes());
     }
 }

@@ -72,8 +72,18 @@ public final class NewReno implements CongestionControl {
         if (mssBytes <= 0) {
             throw new IllegalArgumentException("MSS must be positive, got " + mssBytes);
         }
+        reset(mssBytes);
+    }
+
+    /** Back to the state of a new connection (the factory recycles instances of ended connections). */
+    void reset(int mssBytes) {
         this.mssBytes = mssBytes;
         this.cwndBytes = initialWindowBytes(mssBytes);
+        this.ssthreshBytes = Long.MAX_VALUE;
+        this.bytesAckedBytes = 0;
+        this.inRecovery = false;
+        this.timedOutSinceAck = false;
+        this.slowStartAfterTimeout = false;
     }
 
     /** RFC 6928 §2: IW = min(10·MSS, max(2·MSS, 14600)) bytes. */

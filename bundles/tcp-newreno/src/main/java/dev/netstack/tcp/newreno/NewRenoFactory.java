@@ -24,4 +24,13 @@ public final class NewRenoFactory implements CongestionControlFactory {
     public CongestionControl create(int mssBytes, long nowNs) {
         return new NewReno(mssBytes, nowNs);
     }
+
+    @Override
+    public CongestionControl recycle(CongestionControl previous, int mssBytes, long nowNs) {
+        if (previous instanceof NewReno reno && mssBytes > 0) {
+            reno.reset(mssBytes);
+            return reno;
+        }
+        return create(mssBytes, nowNs);
+    }
 }

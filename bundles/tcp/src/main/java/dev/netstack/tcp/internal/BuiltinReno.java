@@ -22,6 +22,15 @@ final class BuiltinReno implements CongestionControl {
         public CongestionControl create(int mssBytes, long nowNs) {
             return new BuiltinReno(mssBytes);
         }
+
+        @Override
+        public CongestionControl recycle(CongestionControl previous, int mssBytes, long nowNs) {
+            if (previous instanceof BuiltinReno reno) {
+                reno.reset(mssBytes);
+                return reno;
+            }
+            return create(mssBytes, nowNs);
+        }
     };
 
     private int mss;
@@ -30,8 +39,15 @@ final class BuiltinReno implements CongestionControl {
     private long ackedInAvoidance;
 
     BuiltinReno(int mss) {
+        reset(mss);
+    }
+
+    /** The state of a new connection. */
+    void reset(int mss) {
         this.mss = mss;
         this.cwnd = Math.min(10L * mss, Math.max(2L * mss, 14_600)); // RFC 6928 §2
+        this.ssthresh = Long.MAX_VALUE;
+        this.ackedInAvoidance = 0;
     }
 
     @Override

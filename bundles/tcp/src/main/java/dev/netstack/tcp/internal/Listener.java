@@ -53,8 +53,10 @@ final class Listener implements TcpListener {
         if (tcb != null) {
             tcb.inAcceptQueue = false;
             tcb.listener = null;
+            tcb.escaped = true;
+            return tcb.handle;
         }
-        return tcb;
+        return null;
     }
 
     @Override

@@ -131,6 +131,15 @@ final class SackScoreboard {
         endRecovery(una);
     }
 
+    /** The state of a new connection (the scoreboard of a pooled connection block is reused). */
+    void clear() {
+        sacked.clear();
+        endRecovery(0);
+        start = 0;
+        end = 0;
+        rule = 0;
+    }
+
     /** Recovery ended: SACK information is kept (RFC 6675 §5 (A)), the per-recovery state is not. */
     void endRecovery(int una) {
         lostRetransmits.clear();

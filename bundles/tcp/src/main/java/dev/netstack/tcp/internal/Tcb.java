@@ -3,6 +3,7 @@ package dev.netstack.tcp.internal;
 import dev.netstack.nic.PacketBuffer;
 import dev.netstack.runtime.Timer;
 import dev.netstack.tcp.CongestionControl;
+import dev.netstack.tcp.CongestionControlFactory;
 import dev.netstack.tcp.TcpConnection;
 import dev.netstack.tcp.TcpConnectionInfo;
 import dev.netstack.tcp.TcpError;
@@ -54,6 +55,13 @@ import java.lang.foreign.MemorySegment;
  * segment that fills a hole and what follows it until the application drained the ring, segments
  * beyond {@link #zcMaxBuffers} buffers held) is copied into the ring as without zero-copy. The
  * window charges ring bytes, ready bytes and lent bytes alike (see {@link #rcvCharged()}).
+ *
+ * <p><b>Pooling.</b> A Tcb is reused: when its connection has ended, {@link TcpStack#reclaim} puts it
+ * through {@link #reset()} into the stack's pool with its {@link SackScoreboard}, {@link SeqRanges},
+ * timers, zero-copy slot arrays and (as {@link #spareCc}) its congestion control state, and
+ * {@link TcpStack#newTcb} takes it from there. Applications never hold a Tcb: they get its
+ * {@link #handle} (see {@link ConnectionHandle}), which is detached when the Tcb is pooled, and
+ * every callback passes the handle. Each field's initial value is restored by {@link #reset()}.
  *
  * <p>Shard-confined; nothing here allocates per segment.
  */
@@ -203,8 +211,162 @@ final class Tcb implements TcpConnection {
     final TcbTimer keepAliveTimer = new TcbTimer(this, TcbTimer.KEEPALIVE);
     final TcbTimer waitTimer = new TcbTimer(this, TcbTimer.WAIT);
 
+    /** What the application holds for this incarnation (a new one after each {@link #reset()}); null in the pool. */
+    ConnectionHandle handle;
+    /** The handle left the stack (connect returned it, or accept): the application may hold it. */
+    boolean escaped;
+    /** Congestion control state of an earlier incarnation, and its factory, for recycling. */
+    CongestionControl spareCc;
+    CongestionControlFactory spareCcFactory;
+    /** The factory {@link #cc} came from. */
+    CongestionControlFactory ccFactory;
+
     Tcb(TcpStack stack) {
         this.stack = stack;
+        this.handle = new ConnectionHandle(this);
+    }
+
+    /**
+     * Back to the state of a new Tcb for another connection, keeping the objects worth keeping.
+     * The caller has detached {@link #handle}; the Tcb is out of every table and its timers are
+     * cancelled ({@link #terminate}). Zero-copy buffers the application took stay the
+     * application's (a detached handle releases them).
+     */
+    void reset() {
+        stack.timers.cancel(retransmitTimer);
+        stack.timers.cancel(delayedAckTimer);
+        stack.timers.cancel(keepAliveTimer);
+        stack.timers.cancel(waitTimer);
+        if (sendBuf != null) {
+            stack.recycle(sendBuf);
+        }
+        if (rcvBuf != null) {
+            stack.recycle(rcvBuf);
+        }
+        if (zcq != null) {
+            releaseSendQueue();
+        }
+        if (rcvReady != null) {
+            discardReady();
+            java.util.Arrays.fill(rcvLent, null);
+        }
+        if (cc != null) {
+            spareCc = cc;
+            spareCcFactory = ccFactory;
+        }
+        if (ooo != null) {
+            ooo.clear();
+        }
+        if (scoreboard != null) {
+            scoreboard.clear();
+        }
+        localAddress = 0;
+        localPort = 0;
+        remoteAddress = 0;
+        remotePort = 0;
+        state = TcpState.CLOSED;
+        error = TcpError.NONE;
+        handler = null;
+        listener = null;
+        passive = false;
+        inAcceptQueue = false;
+        inTable = false;
+        sendBuf = null;
+        sndBase = 0;
+        iss = 0;
+        sndUna = 0;
+        sndNxt = 0;
+        sndMax = 0;
+        sndWnd = 0;
+        maxSndWnd = 0;
+        sndWl1 = 0;
+        sndWl2 = 0;
+        sndShift = 0;
+        finQueued = false;
+        zcqHead = 0;
+        zcqCount = 0;
+        zcqBytes = 0;
+        zcqCursor = -1;
+        zcqCursorSeq = 0;
+        zcSentSegments = 0;
+        zcCopiedSendSegments = 0;
+        mss = 0;
+        peerMss = 0;
+        rcvBuf = null;
+        oooRecentLeft = 0;
+        oooRecentRight = 0;
+        irs = 0;
+        rcvNxt = 0;
+        rcvAdvRight = 0;
+        rcvShift = 0;
+        rcvMss = 0;
+        rcvWindowLimit = 0;
+        finReceived = false;
+        eofDelivered = false;
+        lastAckSent = 0;
+        zeroCopyReceive = false;
+        zcMaxBuffers = 0;
+        rcvReadyHead = 0;
+        rcvReadyCount = 0;
+        rcvReadyBytes = 0;
+        rcvLentCount = 0;
+        rcvLentBytes = 0;
+        zcSegments = 0;
+        zcCopiedSegments = 0;
+        wsOk = false;
+        tsOk = false;
+        sackOk = false;
+        tsRecent = 0;
+        tsRecentNs = 0;
+        tsOffset = 0;
+        srttNs = 0;
+        rttvarNs = 0;
+        rtoNs = 0;
+        rttTiming = false;
+        rttSeq = 0;
+        rttStartNs = 0;
+        retries = 0;
+        retransmits = 0;
+        persisting = false;
+        persistBackoff = 0;
+        cc = null;
+        ccFactory = null;
+        inRecovery = false;
+        recover = 0;
+        dupAcks = 0;
+        ackNow = false;
+        unackedBytes = 0;
+        quickAcks = 0;
+        noDelay = false;
+        keepAlive = false;
+        keepIdleNs = 0;
+        keepIntervalNs = 0;
+        keepCount = 0;
+        keepProbes = 0;
+        lingerMs = -1;
+        appClosed = false;
+        outputShut = false;
+        lastReceiveNs = 0;
+        writeBlocked = false;
+        readablePending = false;
+        peerClosedPending = false;
+        connectedPending = false;
+        closedNotified = false;
+        counted = false;
+        softError = null;
+        cookieTsLowBits = 0;
+        cookieWindow = 0;
+        pmtuBytes = 0;
+        ccName = null;
+        rcvEpochStartNs = 0;
+        rcvEpochBytes = 0;
+        rcvRttNs = 0;
+        writablePending = false;
+        lastRttNs = -1;
+        lastSendNs = 0;
+        closedDelivered = false;
+        escaped = false;
+        handle = null; // the next incarnation gets its own (TcpStack.newTcb)
     }
 
     // =================================================================== timers
@@ -232,6 +394,7 @@ final class Tcb implements TcpConnection {
                 case KEEPALIVE -> tcb.onKeepAliveTimer(nowNs);
                 default -> tcb.onWaitTimer(nowNs);
             }
+            tcb.stack.reclaim(); // e.g. the TIME_WAIT that just ended
         }
     }
 
@@ -279,8 +442,10 @@ final class Tcb implements TcpConnection {
     void init(int sendBytes, int receiveBytes, long nowNs) {
         sendBuf = stack.ring(sendBytes);
         rcvBuf = stack.ring(receiveBytes);
-        ooo = new SeqRanges(stack.oooMaxRanges);
-        scoreboard = new SackScoreboard(stack.oooMaxRanges, 2 * stack.oooMaxRanges);
+        if (ooo == null) { // a pooled Tcb keeps them (cleared by reset)
+            ooo = new SeqRanges(stack.oooMaxRanges);
+            scoreboard = new SackScoreboard(stack.oooMaxRanges, 2 * stack.oooMaxRanges);
+        }
         int routeMtu = stack.network.mtu(remoteAddress);
         // RFC 6691 / RFC 9293 §3.7.1: MSS = MTU - fixed IP and TCP headers (options not counted).
         rcvMss = Math.max(536, (routeMtu > 0 ? routeMtu : 576) - 40);
@@ -385,7 +550,13 @@ final class Tcb implements TcpConnection {
         scoreboard.endRecovery(sndUna);
         retries = 0;
         if (cc == null) {
-            cc = stack.newCongestionControl(ccName, mss, nowNs);
+            CongestionControlFactory factory = stack.congestionControlFactory(ccName);
+            cc = spareCc != null && spareCcFactory == factory
+                    ? factory.recycle(spareCc, mss, nowNs)
+                    : factory.create(mss, nowNs);
+            ccFactory = factory;
+            spareCc = null;
+            spareCcFactory = null;
         }
         armKeepAlive(nowNs);
     }
@@ -1551,6 +1722,7 @@ final class Tcb implements TcpConnection {
         stack.timers.cancel(waitTimer);
         stack.remove(this);
         notifyClosed(reason);
+        stack.ended(this);
     }
 
     private void notifyClosed(TcpError reason) {
@@ -1565,7 +1737,7 @@ final class Tcb implements TcpConnection {
             deliverEvents();
             if (!closedDelivered) {
                 closedDelivered = true;
-                handler.onClosed(this, reason);
+                handler.onClosed(handle, reason);
             }
         } else if (!inAcceptQueue) {
             closedNotified = true;
@@ -1594,19 +1766,19 @@ final class Tcb implements TcpConnection {
         }
         if (connectedPending) {
             connectedPending = false;
-            h.onConnected(this);
+            h.onConnected(handle);
         }
         if (readablePending && !closedDelivered && rcvReadable() > 0) {
             readablePending = false;
-            h.onReadable(this);
+            h.onReadable(handle);
         }
         if (peerClosedPending && !closedDelivered) {
             peerClosedPending = false;
-            h.onPeerClosed(this);
+            h.onPeerClosed(handle);
         }
         if (writablePending && !closedDelivered && state.canSend()) {
             writablePending = false;
-            h.onWritable(this);
+            h.onWritable(handle);
         }
     }
 
@@ -1656,7 +1828,7 @@ final class Tcb implements TcpConnection {
             if (state == TcpState.CLOSED && !closedDelivered) {
                 closedNotified = true;
                 closedDelivered = true;
-                handler.onClosed(this, error);
+                handler.onClosed(handle, error);
             }
         }
     }
@@ -1796,14 +1968,17 @@ final class Tcb implements TcpConnection {
 
     @Override
     public void setZeroCopyReceive(boolean enabled) {
-        if (enabled && rcvReady == null && rcvBuf != null) {
+        if (enabled && zcMaxBuffers == 0 && rcvBuf != null) {
             // control path, once per connection: room for the most buffers one connection may pin
+            // (a pooled Tcb keeps its arrays when the size fits)
             zcMaxBuffers = Math.clamp(rcvBuf.capacity() / 1024, 8, 256);
-            rcvReady = new PacketBuffer[zcMaxBuffers];
-            rcvLent = new PacketBuffer[zcMaxBuffers];
-            rcvLentLength = new int[zcMaxBuffers];
+            if (rcvReady == null || rcvReady.length != zcMaxBuffers) {
+                rcvReady = new PacketBuffer[zcMaxBuffers];
+                rcvLent = new PacketBuffer[zcMaxBuffers];
+                rcvLentLength = new int[zcMaxBuffers];
+            }
         }
-        zeroCopyReceive = enabled && rcvReady != null;
+        zeroCopyReceive = enabled && zcMaxBuffers > 0;
     }
 
     @Override
@@ -1977,10 +2152,9 @@ final class Tcb implements TcpConnection {
         }
         ccName = name;
         if (cc != null && !cc.name().equals(name)) {
-            CongestionControl next = stack.newCongestionControl(name, mss, stack.nowNs());
-            if (next != null) {
-                cc = next;
-            }
+            CongestionControlFactory factory = stack.congestionControlFactory(name);
+            cc = factory.create(mss, stack.nowNs());
+            ccFactory = factory;
         }
         return true;
     }

@@ -9,7 +9,6 @@ import dev.netstack.nic.PacketBuffer;
 import dev.netstack.runtime.Counters;
 import dev.netstack.runtime.Shard;
 import dev.netstack.runtime.TimerWheel;
-import dev.netstack.tcp.CongestionControl;
 import dev.netstack.tcp.CongestionControlFactory;
 import dev.netstack.tcp.TcpConnection;
 import dev.netstack.tcp.TcpConnectionInfo;
@@ -69,7 +68,10 @@ import org.osgi.service.metatype.annotations.Designate;
  * <p><b>Memory.</b> Each connection has an off-heap send ring and receive ring (sizes from
  * configuration or {@code TcpOptions}); out-of-order data is stored in the receive ring at its
  * place, so the window bounds its memory, and at most {@code ooo.max.ranges} ranges are tracked.
- * Rings of the default sizes are pooled.
+ * Rings of the default sizes are pooled, and so are connection blocks: a {@link Tcb} whose
+ * connection ended goes back to a per-stack pool ({@link #reclaim}) with its SACK scoreboard,
+ * out-of-order ranges, timers and congestion control state, so that a short connection allocates
+ * only the {@link ConnectionHandle} the application holds (stale handles are detached first).
  *
  * <p><b>Not implemented:</b> urgent data (URG is ignored, data delivered inline, RFC 6093), ECN,
  * TCP Fast Open, D-SACK generation, RACK/TLP and F-RTO, RTT measurement from timestamps for the
@@ -115,6 +117,15 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
     private final SegmentView segment = new SegmentView();
     private final Map<String, CongestionControlFactory> factories = new ConcurrentHashMap<>();
     private final ArrayDeque<ByteRing> ringPool = new ArrayDeque<>();
+    /** Most Tcbs kept for reuse (each a few KiB of heap), and at most as many waiting for {@link #reclaim}. */
+    static final int TCB_POOL_SIZE = 1024;
+    private final Tcb[] tcbPool = new Tcb[TCB_POOL_SIZE];
+    private int tcbPoolSize;
+    private final Tcb[] ended = new Tcb[TCB_POOL_SIZE];
+    private int endedCount;
+    /** True while a segment is processed (nested receives and timers do not reclaim). */
+    private boolean receiving;
+    private Tcb cookieScratch;
     private final List<Listener> listenerList = new ArrayList<>();
 
     // configuration
@@ -254,8 +265,8 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         return name != null && (factories.containsKey(name) || BuiltinReno.NAME.equals(name));
     }
 
-    /** The named algorithm, else the configured default, else any installed one, else built-in Reno. */
-    CongestionControl newCongestionControl(String name, int mss, long nowNs) {
+    /** The factory of the named algorithm, else of the configured default, else any installed one, else built-in Reno. */
+    CongestionControlFactory congestionControlFactory(String name) {
         CongestionControlFactory factory = name == null ? null : factories.get(name);
         if (factory == null && BuiltinReno.NAME.equals(name)) {
             factory = BuiltinReno.FACTORY;
@@ -263,7 +274,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         if (factory == null) {
             factory = factories.get(defaultCc);
         }
-        if (factory == null) {
+        if (factory == null && !factories.isEmpty()) { // (no iterator when none is installed)
             for (CongestionControlFactory any : factories.values()) {
                 factory = any;
                 break;
@@ -272,7 +283,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         if (factory == null) {
             factory = BuiltinReno.FACTORY;
         }
-        return factory.create(mss, nowNs);
+        return factory;
     }
 
     @Override
@@ -337,11 +348,19 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
 
     @Override
     public Disposition receive(PacketBuffer packet, long nowNs) {
+        boolean outermost = !receiving;
+        receiving = true;
         try {
             return process(packet, nowNs);
         } finally {
             segment.packet = null; // a zero-copy receive took its own reference
             packet.release();
+            if (outermost) {
+                receiving = false;
+                if (endedCount > 0) {
+                    reclaim(); // no Tcb method is running any more
+                }
+            }
         }
     }
 
@@ -563,8 +582,24 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         return requested > 0 ? Math.max(1024, requested) : fallback;
     }
 
-    private Tcb newTcb(int local, int localPort, int remote, int remotePort, TcpOptions options) {
-        Tcb tcb = new Tcb(this);
+    /**
+     * A connection block for a new connection: from the pool when one is there (see
+     * {@link ConnectionHandle} for why an application never sees it reused), with a new handle.
+     */
+    Tcb newTcb(int local, int localPort, int remote, int remotePort, TcpOptions options) {
+        Tcb tcb;
+        if (tcbPoolSize > 0) {
+            tcb = tcbPool[--tcbPoolSize];
+            tcbPool[tcbPoolSize] = null;
+            tcb.handle = new ConnectionHandle(tcb);
+        } else {
+            tcb = new Tcb(this);
+        }
+        configure(tcb, local, localPort, remote, remotePort, options);
+        return tcb;
+    }
+
+    private void configure(Tcb tcb, int local, int localPort, int remote, int remotePort, TcpOptions options) {
         tcb.localAddress = local;
         tcb.localPort = localPort;
         tcb.remoteAddress = remote;
@@ -577,7 +612,45 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         tcb.keepCount = options.keepAliveCount() > 0 ? options.keepAliveCount() : keepCount;
         tcb.lingerMs = options.lingerMs();
         tcb.ccName = options.congestionControl();
-        return tcb;
+    }
+
+    /** Called by {@link Tcb#terminate}: the Tcb may be pooled once the current call chain returned. */
+    void ended(Tcb tcb) {
+        if (endedCount < ended.length) {
+            ended[endedCount++] = tcb;
+        }
+    }
+
+    /**
+     * Pools the Tcbs of connections that ended since the last call: detaches their handles, resets
+     * them and keeps up to {@link #TCB_POOL_SIZE}. Runs only where no Tcb method is on the stack (at
+     * the end of an outermost {@link #receive} and of a connection timer's expiry), so no code
+     * still working on an ended Tcb can see it reset. Left to its handle and the garbage collector:
+     * a Tcb whose application may still read (data waits and the application has not closed), and
+     * one whose handle the application got but whose {@code onClosed} no handler heard yet (it is
+     * owed to the next {@link Tcb#setHandler}).
+     */
+    void reclaim() {
+        if (receiving) {
+            return;
+        }
+        for (int i = 0; i < endedCount; i++) {
+            Tcb tcb = ended[i];
+            ended[i] = null;
+            if (tcb.state != TcpState.CLOSED || tcb.inTable || tcbPoolSize == tcbPool.length
+                    || (!tcb.appClosed && tcb.rcvReadable() > 0) || (tcb.escaped && !tcb.closedDelivered)) {
+                continue;
+            }
+            tcb.handle.detach();
+            tcb.reset();
+            tcbPool[tcbPoolSize++] = tcb;
+        }
+        endedCount = 0;
+    }
+
+    /** Tcbs in the pool (tests). */
+    int pooledTcbs() {
+        return tcbPoolSize;
     }
 
     /** RFC 4987 §3.6: answer the SYN statelessly; the ISS encodes time, MSS and a keyed hash. */
@@ -594,8 +667,15 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         int iss = (int) ((counter & 31) << 27) | (mssIndex << 24)
                 | cookieHash(s.destination, s.destinationPort, s.source, s.sourcePort, s.seq, counter);
         counters.increment(TcpCounter.SYN_COOKIES_SENT);
-        // A transient TCB describes the SYN,ACK; it is never stored.
-        Tcb scratch = newTcb(s.destination, s.destinationPort, s.source, s.sourcePort, TcpOptions.defaults());
+        // A transient TCB describes the SYN,ACK; it is never stored, and reused for the next cookie.
+        Tcb scratch = cookieScratch;
+        if (scratch == null) {
+            scratch = new Tcb(this);
+            cookieScratch = scratch;
+        } else {
+            scratch.reset();
+        }
+        configure(scratch, s.destination, s.destinationPort, s.source, s.sourcePort, TcpOptions.defaults());
         scratch.rcvBuf = null;
         scratch.rcvNxt = s.seq + 1;
         scratch.rcvAdvRight = scratch.rcvNxt;
@@ -911,8 +991,10 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         }
         tcb.inTable = true;
         counters.increment(TcpCounter.ACTIVE_OPENS);
+        ConnectionHandle handle = tcb.handle;
+        tcb.escaped = true;
         tcb.openActive(now);
-        return tcb;
+        return handle;
     }
 
     /**

@@ -31,7 +31,7 @@ class TcbSackRecoveryTest {
         Sender(TcpScript t, int bytes) {
             this.t = t;
             this.p = TcbTest.passive(t);
-            this.tcb = (Tcb) p.connection;
+            this.tcb = ConnectionHandle.tcbOf(p.connection);
             this.una = p.iss + 1;
             TcpScript.send(p.connection, TcpScript.pattern(bytes, 7));
         }
@@ -92,7 +92,7 @@ class TcbSackRecoveryTest {
             assertEquals(una, first.seq(), "HighACK + 1 retransmitted (§5 step 4.3): " + first);
             assertEquals(200, first.data().length);
             assertEquals(1, t.counter(TcpCounter.SACK_RECOVERIES));
-            assertTrue(((Tcb) p.connection).inRecovery);
+            assertTrue(ConnectionHandle.tcbOf(p.connection).inRecovery);
             // [400, 600) and [800, 1000) have fewer than DupThresh segments above: not lost, rule (3)
             assertEquals(una + 400, t.next().seq());
             assertEquals(una + 800, t.next().seq());
@@ -115,13 +115,13 @@ class TcbSackRecoveryTest {
             // exactly 2 * SMSS SACKed above the hole [0, 730): not lost
             t.segment(A, PEER, una).window(512).sack(una + 730, una + 730 + 2 * SMSS).send();
             t.expectNothing();
-            assertFalse(((Tcb) p.connection).inRecovery);
+            assertFalse(ConnectionHandle.tcbOf(p.connection).inRecovery);
             // one more segment: 3650 bytes above: lost
             t.segment(A, PEER, una).window(512).sack(una + 730, una + 730 + 2 * SMSS + 730).send();
             Seg rexmit = t.next();
             assertEquals(una, rexmit.seq());
             assertEquals(730, rexmit.data().length);
-            assertTrue(((Tcb) p.connection).inRecovery);
+            assertTrue(ConnectionHandle.tcbOf(p.connection).inRecovery);
         }
     }
 

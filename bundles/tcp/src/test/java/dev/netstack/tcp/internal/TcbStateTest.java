@@ -281,7 +281,7 @@ class TcbStateTest {
         // per closed connection ran the crr benchmark out of native memory)
         try (TcpScript t = new TcpScript()) {
             Passive p = inTimeWait(t, true);
-            Tcb tcb = (Tcb) p.connection;
+            Tcb tcb = ConnectionHandle.tcbOf(p.connection);
             assertEquals(null, tcb.sendBuf, "send ring given back");
             assertEquals(null, tcb.rcvBuf, "receive ring given back");
             t.segment(F | A, PEER_ISS + 1, p.iss + 2).ts(++t.peerTsVal, 0).send();

@@ -83,7 +83,7 @@ class TcbTest {
             assertTrue(synAck.options().sackPermitted);
             assertEquals(1, t.counter(TcpCounter.PASSIVE_OPENS));
             assertEquals(1, t.counter(TcpCounter.CURR_ESTAB));
-            assertEquals(p.iss + 1, ((Tcb) p.connection).sndNxt);
+            assertEquals(p.iss + 1, ConnectionHandle.tcbOf(p.connection).sndNxt);
             t.expectNothing();
         }
     }
@@ -102,7 +102,7 @@ class TcbTest {
             assertEquals(TcpState.ESTABLISHED, c.state());
             assertEquals("[connected]", events.log.toString());
             assertEquals(1, t.counter(TcpCounter.ACTIVE_OPENS));
-            assertEquals(1400, ((Tcb) c).mss);
+            assertEquals(1400, ConnectionHandle.tcbOf(c).mss);
         }
     }
 
@@ -200,7 +200,7 @@ class TcbTest {
         // RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: ACK delayed (< 500 ms), at least every 2nd full segment
         try (TcpScript t = new TcpScript()) {
             Passive p = passive(t);
-            ((Tcb) p.connection).quickAcks = 0;
+            ConnectionHandle.tcbOf(p.connection).quickAcks = 0;
             t.segment(A | P, PEER_ISS + 1, p.iss + 1).data(100).send();
             assertEquals(100, p.events.received.size());
             t.expectNothingFor(39);
@@ -229,7 +229,7 @@ class TcbTest {
         // RFC 5681 §4.2 (immediate ACK for out-of-order data and for filling a gap), RFC 2018 §4 (SACK)
         try (TcpScript t = new TcpScript()) {
             Passive p = passive(t);
-            ((Tcb) p.connection).quickAcks = 0;
+            ConnectionHandle.tcbOf(p.connection).quickAcks = 0;
             t.segment(A, PEER_ISS + 1 + 1000, p.iss + 1).data(500).send();
             Seg dup = t.expect(A, p.iss + 1, PEER_ISS + 1);
             assertEquals(1, dup.options().sackBlocks);
@@ -252,7 +252,7 @@ class TcbTest {
             TcpScript.send(p.connection, TcpScript.pattern(1000, 5));
             Seg data = t.expect(A | P, p.iss + 1, PEER_ISS + 1);
             assertEquals(1000, data.data().length);
-            long rto = ((Tcb) p.connection).rtoNs / 1_000_000L;
+            long rto = ConnectionHandle.tcbOf(p.connection).rtoNs / 1_000_000L;
             long first = t.awaitSegment(10_000);
             assertEquals(rto, first, "first retransmission after the RTO");
             assertEquals(p.iss + 1, t.expect(A | P).seq());
@@ -368,7 +368,7 @@ class TcbTest {
             t.segment(A, PEER_ISS + 1, una + 2920).window(512).send();
             t.expect(A, una + 2920, PEER_ISS + 1);
             t.segment(A, PEER_ISS + 1, una + 5 * 1460).window(512).send();
-            assertTrue(!((Tcb) p.connection).inRecovery);
+            assertTrue(!ConnectionHandle.tcbOf(p.connection).inRecovery);
         }
     }
 
@@ -539,7 +539,7 @@ class TcbTest {
             Seg ack = t.expect(A);
             assertTrue(ack.options().hasTimestamp);
             assertEquals(5555, ack.options().tsEcr);
-            Tcb tcb = (Tcb) p.connection;
+            Tcb tcb = ConnectionHandle.tcbOf(p.connection);
             int advertised = ack.window() << tcb.rcvShift;
             assertTrue(advertised <= tcb.rcvAdvRight - tcb.rcvNxt);
             assertTrue(tcb.rcvAdvRight - tcb.rcvNxt - advertised < 1 << tcb.rcvShift);
@@ -707,7 +707,7 @@ class TcbTest {
             assertEquals(1, t.counter(TcpCounter.DROP_BAD_COOKIE));
             t.segment(A, 5001, cookie.seq() + 1).ports(40_001, 80).ts(78, cookie.options().tsVal).send();
             assertEquals(1, count[0]);
-            Tcb tcb = (Tcb) accepted[0];
+            Tcb tcb = ConnectionHandle.tcbOf(accepted[0]);
             assertEquals(TcpState.ESTABLISHED, tcb.state());
             assertEquals(5, tcb.sndShift, "window scale recovered from the timestamp");
             assertTrue(tcb.sackOk);
@@ -836,7 +836,7 @@ class TcbTest {
             t.expect(A);
             t.drain();
             icmp(t, 3, 4, 1000, 80, 40_000, p.iss + 1);
-            assertEquals(960, ((Tcb) p.connection).mss);
+            assertEquals(960, ConnectionHandle.tcbOf(p.connection).mss);
             Seg resent = t.expect(A, p.iss + 1, PEER_ISS + 1);
             assertEquals(960, resent.data().length);
             assertEquals(1, t.counter(TcpCounter.PMTU_UPDATES));
@@ -851,7 +851,7 @@ class TcbTest {
         try (TcpScript t = new TcpScript(Map.of("receive_buffer_bytes", 8192, "initial_receive_window_bytes", 8192))) {
             Passive p = passive(t);
             p.events.autoRead = false;
-            Tcb tcb = (Tcb) p.connection;
+            Tcb tcb = ConnectionHandle.tcbOf(p.connection);
             int seq = PEER_ISS + 1;
             for (int i = 0; i < 8; i++) {
                 t.segment(A, seq, p.iss + 1).data(1024).send();
@@ -889,7 +889,7 @@ class TcbTest {
         // Receive buffer auto-tuning: the window starts at initial.receive.window.bytes and grows to the buffer
         try (TcpScript t = new TcpScript(Map.of("initial_receive_window_bytes", 16_384))) {
             Passive p = passive(t);
-            Tcb tcb = (Tcb) p.connection;
+            Tcb tcb = ConnectionHandle.tcbOf(p.connection);
             int start = tcb.rcvWindowLimit;
             int seq = PEER_ISS + 1;
             for (int i = 0; i < 200; i++) {

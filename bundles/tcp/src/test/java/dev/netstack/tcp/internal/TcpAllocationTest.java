@@ -34,6 +34,14 @@ class TcpAllocationTest {
 
     /** Two hosts; host a's device drops {@code drop} of the frames each way (seeded). */
     static Hosts hosts(long seed, double drop) {
+        return hosts(seed, drop, Map.of());
+    }
+
+    static Hosts hostsWith(long seed, Map<String, Object> tcpConfig) {
+        return hosts(seed, 0, tcpConfig);
+    }
+
+    static Hosts hosts(long seed, double drop, Map<String, Object> tcpConfig) {
         Simulation sim = new Simulation(seed);
         MemoryLink link = MemoryLink.builder().capacity(1024).buffers(2048).build();
         dev.netstack.nic.NetDevice deviceA = link.a();
@@ -41,8 +49,8 @@ class TcpAllocationTest {
             deviceA = new dev.netstack.nic.FaultInjectingDevice(link.a(),
                     dev.netstack.nic.FaultPlan.seeded(seed).withDrop(drop), sim.clock()::nanoTime);
         }
-        SimHost a = new SimHost(sim.addLoop(0), deviceA, "198.18.0.1/24", 1, Map.of());
-        SimHost b = new SimHost(sim.addLoop(1), link.b(), "198.18.0.2/24", 2, Map.of());
+        SimHost a = new SimHost(sim.addLoop(0), deviceA, "198.18.0.1/24", 1, tcpConfig);
+        SimHost b = new SimHost(sim.addLoop(1), link.b(), "198.18.0.2/24", 2, tcpConfig);
         return new Hosts(sim, a, b);
     }
 
@@ -95,7 +103,7 @@ class TcpAllocationTest {
         Transfer client = new Transfer(Long.MAX_VALUE, 0, 1, 2);
         h.a().tcp.connect(Ipv4Address.parse("198.18.0.2"), 5001, 0, 0, TcpOptions.defaults(), client);
         double perSegment = measure(h, "zero-copy receive", 60_000);
-        Tcb tcb = (Tcb) server.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(server.connection);
         System.out.println("zero-copy receive: " + tcb.zcSegments + " segments kept, " + tcb.zcCopiedSegments + " copied");
         assertEquals(0, server.mismatches);
         assertTrue(tcb.zcSegments > 10_000, "segments kept " + tcb.zcSegments);
@@ -113,7 +121,7 @@ class TcpAllocationTest {
         ZeroCopyWriter client = new ZeroCopyWriter(Long.MAX_VALUE, 1, 0, false);
         h.a().tcp.connect(Ipv4Address.parse("198.18.0.2"), 5001, 0, 0, TcpOptions.defaults(), client);
         double perSegment = measure(h, "zero-copy send and receive", 60_000);
-        Tcb tcb = (Tcb) client.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(client.connection);
         System.out.println("zero-copy send: " + tcb.zcSentSegments + " segments from the application's buffers, "
                 + tcb.zcCopiedSendSegments + " copied");
         assertEquals(0, server.mismatches);
@@ -185,4 +193,113 @@ class TcpAllocationTest {
         assertTrue(client.rounds > 1000, "rounds " + client.rounds);
         assertTrue(perSegment < 1.0, perSegment + " bytes per segment");
     }
+
+    /** Short connection client: connect, 64-byte request, read the response, close when the server has. */
+    static final class ShortClient implements TcpHandler {
+        final MemorySegment buffer = Arena.ofAuto().allocate(64);
+        int received;
+        long completed;
+        boolean busy;
+
+        @Override
+        public void onConnected(TcpConnection c) {
+            received = 0;
+            c.send(buffer, 0, 64);
+        }
+
+        @Override
+        public void onReadable(TcpConnection c) {
+            int n;
+            while ((n = c.receive(buffer, 0, 64)) > 0) {
+                received += n;
+            }
+        }
+
+        @Override
+        public void onPeerClosed(TcpConnection c) {
+            c.close();
+        }
+
+        @Override
+        public void onClosed(TcpConnection c, dev.netstack.tcp.TcpError reason) {
+            if (received == 64 && reason == dev.netstack.tcp.TcpError.NONE) {
+                completed++;
+            }
+            busy = false;
+        }
+    }
+
+    /** Short connection server: answers a 64-byte request with 64 bytes and closes. */
+    static final class ShortServer implements TcpHandler {
+        final MemorySegment buffer = Arena.ofAuto().allocate(64);
+        int received;
+
+        @Override
+        public void onReadable(TcpConnection c) {
+            int n;
+            while ((n = c.receive(buffer, 0, 64)) > 0) {
+                received += n;
+            }
+            if (received >= 64) {
+                received = 0;
+                c.send(buffer, 0, 64);
+                c.close();
+            }
+        }
+    }
+
+    static long runShortConnections(Hosts h, ShortClient client, int server, int connections) {
+        long target = client.completed + connections;
+        long steps = 0;
+        while (client.completed < target) {
+            if (!client.busy) {
+                client.busy = true;
+                h.a().tcp.connect(server, 7, 0, 0, NO_DELAY, client);
+            }
+            step(h);
+            if (++steps > 1000L * connections) {
+                throw new AssertionError("short connections stalled after " + client.completed);
+            }
+        }
+        return steps;
+    }
+
+    /** Every connection gets a new handle; everything else comes from the stacks' pools. */
+    @Test
+    void shortConnectionsAllocateOnlyTheirHandles() {
+        shortConnections("short connections", Map.of("msl_ms", 1));
+    }
+
+    /** The same with a SYN cookie for every SYN (RFC 4987 §3.6): the cookie SYN,ACK reuses one scratch Tcb. */
+    @Test
+    void shortConnectionsOverSynCookiesAllocateOnlyTheirHandles() {
+        Hosts h = shortConnections("short connections, SYN cookies", Map.of("msl_ms", 1, "syncookies", "always"));
+        System.out.println("cookies sent " + h.b().tcp.counters().get(TcpCounter.SYN_COOKIES_SENT) + ", accepted "
+                + h.b().tcp.counters().get(TcpCounter.SYN_COOKIES_ACCEPTED));
+        assertTrue(h.b().tcp.counters().get(TcpCounter.SYN_COOKIES_ACCEPTED) >= 40_000, "connections opened by cookies");
+    }
+
+    private static Hosts shortConnections(String what, Map<String, Object> tcpConfig) {
+        // crr: connect, 64-byte request, response, the server closes, the client closes. TIME_WAIT
+        // (server side) lasts 2 MSL = 2 ms here, so the connections it holds come back in the test.
+        Hosts h = hostsWith(15, tcpConfig);
+        h.b().tcp.listen(0, 7, TcpOptions.defaults().withNoDelay(true), c -> SHORT_SERVER);
+        ShortClient client = new ShortClient();
+        int server = Ipv4Address.parse("198.18.0.2");
+        runShortConnections(h, client, server, 20_000); // warm-up
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        int connections = 20_000;
+        runShortConnections(h, client, server, connections);
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+        double perConnection = (double) allocated / connections;
+        System.out.println(what + ": " + allocated + " bytes allocated over " + connections
+                + " connections, " + perConnection + " per connection");
+        // 64 bytes today: the two ConnectionHandles (client and server), 32 bytes each; 5,180 before
+        // the Tcbs were pooled
+        assertTrue(perConnection < 160, perConnection + " bytes per connection");
+        return h;
+    }
+
+    private static final ShortServer SHORT_SERVER = new ShortServer();
+    private static final TcpOptions NO_DELAY = TcpOptions.defaults().withNoDelay(true);
 }

@@ -233,7 +233,7 @@ class TcpStackTest {
             t.segment(S, PEER_ISS, 0).ports(40_000, 80).mss(1000).send();
             Seg cookie = t.expect(S | A);
             t.segment(A, PEER_ISS + 1, cookie.seq() + 1).ports(40_000, 80).send();
-            Tcb tcb = (Tcb) server.accepted.get(0);
+            Tcb tcb = ConnectionHandle.tcbOf(server.accepted.get(0));
             assertEquals(536, tcb.peerMss);
             assertTrue(tcb.mss <= 1000, "segment size " + tcb.mss);
         }
@@ -249,7 +249,7 @@ class TcpStackTest {
             Seg cookie = t.expect(S | A);
             assertEquals(-1, cookie.options().windowScale, "no window scale offered: " + cookie);
             t.segment(A, PEER_ISS + 1, cookie.seq() + 1).ports(40_000, 80).window(60_000).send();
-            Tcb tcb = (Tcb) server.accepted.get(0);
+            Tcb tcb = ConnectionHandle.tcbOf(server.accepted.get(0));
             assertEquals(TcpState.ESTABLISHED, tcb.state());
             assertTrue(!tcb.wsOk && !tcb.sackOk && !tcb.tsOk);
             assertEquals(60_000, tcb.sndWnd);

@@ -77,15 +77,15 @@ class TcpZeroCopyReceiveTest {
         ZeroCopyReader reader = listenZeroCopy(s, 0, TcpOptions.defaults());
         long bytes = 4L << 20;
         Transfer client = connect(s, bytes);
-        s.sim().awaitCondition("transfer", () -> reader.eof && client.closed != null, 600_000_000_000L);
+        s.sim().awaitCondition("transfer", () -> reader.eof && client.closed != null && reader.closed != null,
+                600_000_000_000L);
         System.out.println("reader " + reader);
-        Tcb tcb = (Tcb) reader.connection;
         assertEquals(bytes, reader.received);
         assertEquals(0, reader.mismatches, "first mismatch at " + reader.firstMismatchAt);
         assertEquals(0, reader.notFromDevice, "buffers whose payload is not where the device wrote it");
         assertTrue(reader.buffers >= bytes / 1460, "buffers " + reader.buffers);
-        assertEquals(0, tcb.zcCopiedSegments, "in-order segments copied on a clean link");
-        assertEquals(reader.buffers, tcb.zcSegments);
+        assertEquals(0, reader.zcCopiedSegments, "in-order segments copied on a clean link");
+        assertEquals(reader.buffers, reader.zcSegments);
         s.sim().runFor(65_000_000_000L);
         s.close();
         s.leaks().assertNoLeaks();
@@ -102,14 +102,13 @@ class TcpZeroCopyReceiveTest {
         ZeroCopyReader reader = listenZeroCopy(s, 0, TcpOptions.defaults());
         long bytes = 2L << 20;
         Transfer client = connect(s, bytes);
-        s.sim().awaitCondition("transfer (seed " + seed + ")", () -> reader.eof && client.closed != null,
-                3_600_000_000_000L);
+        s.sim().awaitCondition("transfer (seed " + seed + ")",
+                () -> reader.eof && client.closed != null && reader.closed != null, 3_600_000_000_000L);
         System.out.println("reader " + reader);
-        Tcb tcb = (Tcb) reader.connection;
         assertEquals(bytes, reader.received, "seed " + seed);
         assertEquals(0, reader.mismatches, "first mismatch at " + reader.firstMismatchAt + " seed " + seed);
-        assertTrue(tcb.zcCopiedSegments > 0, "a hole was filled: the segments behind it go through the ring");
-        assertTrue(tcb.zcSegments > tcb.zcCopiedSegments, "zero-copy resumes once the ring is drained");
+        assertTrue(reader.zcCopiedSegments > 0, "a hole was filled: the segments behind it go through the ring");
+        assertTrue(reader.zcSegments > reader.zcCopiedSegments, "zero-copy resumes once the ring is drained");
         s.sim().runFor(65_000_000_000L);
         s.close();
         s.leaks().assertNoLeaks();
@@ -123,7 +122,7 @@ class TcpZeroCopyReceiveTest {
         long bytes = 1L << 20;
         Transfer client = connect(s, bytes);
         s.sim().runFor(10_000_000_000L);
-        Tcb tcb = (Tcb) reader.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(reader.connection);
         System.out.println("holding: reader " + reader);
         // flow control: the peer never sends beyond what the held buffers leave of the receive buffer
         assertTrue(reader.received <= receiveBytes, "received " + reader.received + " while holding everything");
@@ -171,13 +170,13 @@ class TcpZeroCopyReceiveTest {
         reader.read = false; // never takes anything: buffers pile up in the connection, then the ring
         s.b().tcp.listen(0, PORT, TcpOptions.defaults().withBuffers(0, 64 * 1024), c -> {
             c.setZeroCopyReceive(true);
-            ((Tcb) c).zcMaxBuffers = 8; // below what the window allows (full segments close 64 KiB at 45)
+            ConnectionHandle.tcbOf(c).zcMaxBuffers = 8; // below what the window allows (full segments close 64 KiB at 45)
             reader.connection = c;
             return reader;
         });
         Transfer client = connect(s, 1L << 20);
         s.sim().runFor(5_000_000_000L);
-        Tcb tcb = (Tcb) reader.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(reader.connection);
         System.out.println("not reading: ready " + tcb.rcvReadyCount + " buffers, ring " + tcb.rcvBuf.length() + " bytes");
         assertEquals(tcb.zcMaxBuffers, tcb.rcvReadyCount, "buffers kept up to the per-connection limit");
         assertTrue(tcb.rcvBuf.length() > 0, "beyond the limit, data is copied into the ring");

@@ -67,7 +67,7 @@ class TcpZeroCopySendTest {
     static ZeroCopyWriter connect(Setup s, ZeroCopyWriter writer) {
         TcpConnection c = s.a().tcp.connect(Ipv4Address.parse("198.18.0.2"), PORT, 0, 0, TcpOptions.defaults(), writer);
         s.check().writer = writer;
-        s.check().tcb = (Tcb) c;
+        s.check().tcb = ConnectionHandle.tcbOf(c);
         return writer;
     }
 
@@ -78,7 +78,7 @@ class TcpZeroCopySendTest {
         long bytes = 4L << 20;
         ZeroCopyWriter writer = connect(s, new ZeroCopyWriter(bytes, 1, 0, true));
         s.sim().awaitCondition("transfer", () -> reader.eof && writer.closed != null, 600_000_000_000L);
-        Tcb tcb = (Tcb) writer.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(writer.connection);
         System.out.println("writer " + writer + "\nreader " + reader + "\nframes " + s.check().dataFrames
                 + ", from the application's buffer " + s.check().fromApplicationBuffer + "; zero-copy segments "
                 + tcb.zcSentSegments + ", copied " + tcb.zcCopiedSendSegments);
@@ -105,7 +105,7 @@ class TcpZeroCopySendTest {
         ZeroCopyWriter writer = connect(s, new ZeroCopyWriter(bytes, 1, 0, true));
         s.sim().awaitCondition("transfer (seed " + seed + ")", () -> reader.eof && writer.closed != null,
                 3_600_000_000_000L);
-        Tcb tcb = (Tcb) writer.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(writer.connection);
         System.out.println("writer " + writer + "\nreader " + reader + "; zero-copy segments " + tcb.zcSentSegments
                 + ", retransmissions " + tcb.retransmits);
         assertEquals(bytes, reader.received, "seed " + seed);
@@ -127,7 +127,7 @@ class TcpZeroCopySendTest {
         boolean done = s.sim().runUntil(() -> reader.eof && writer.closed != null, 600_000_000_000L);
         System.out.println("short buffers: writer " + writer + "; reader " + reader);
         assertTrue(done, "transfer");
-        Tcb tcb = (Tcb) writer.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(writer.connection);
         assertEquals(bytes, reader.received);
         assertEquals(0, reader.mismatches);
         assertTrue(tcb.zcCopiedSendSegments > 0, "500-byte buffers behind each other go out as full, copied segments");
@@ -204,7 +204,7 @@ class TcpZeroCopySendTest {
         });
         ZeroCopyWriter writer = connect(s, new ZeroCopyWriter(1L << 20, 1, 0, false));
         s.sim().runFor(5_000_000_000L);
-        Tcb tcb = (Tcb) writer.connection;
+        Tcb tcb = ConnectionHandle.tcbOf(writer.connection);
         int queued = tcb.zcqCount;
         System.out.println("queued " + queued + " buffers, " + tcb.zcqBytes + " bytes");
         assertTrue(queued > 10, "buffers wait for the window");

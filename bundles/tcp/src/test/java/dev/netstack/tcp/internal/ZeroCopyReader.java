@@ -29,6 +29,9 @@ final class ZeroCopyReader implements TcpHandler {
     long mismatches;
     long firstMismatchAt = -1;
     boolean eof;
+    /** The connection's {@link Tcb#zcSegments} and {@link Tcb#zcCopiedSegments} when it closed. */
+    long zcSegments;
+    long zcCopiedSegments;
     TcpError closed;
 
     ZeroCopyReader(int expectSalt, RxRecordingDevice device, int holdLimit) {
@@ -92,6 +95,10 @@ final class ZeroCopyReader implements TcpHandler {
     @Override
     public void onClosed(TcpConnection c, TcpError reason) {
         closed = reason;
+        // the Tcb goes back to the stack's pool soon after: keep its zero-copy figures
+        Tcb tcb = ConnectionHandle.tcbOf(c);
+        zcSegments = tcb.zcSegments;
+        zcCopiedSegments = tcb.zcCopiedSegments;
     }
 
     @Override
