@@ -428,7 +428,8 @@ final class CommandLine {
               --host-address CIDR  address given to the kernel side of the TAP (nic.tap: host.address)
               --mac MAC            MAC of eth0, e.g. 02:00:00:00:00:01 (nic.tap: mac)
               --mtu N              MTU of eth0, 68 to 65535 (nic.tap: mtu)
-              --shards N           event-loop threads (netstack.runtime: shards)
+              --shards N           event-loop threads, one lane of the stack each; also the
+                                   NIC's queues (netstack.runtime: shards; nic.*: queues)
               --idle NAME          idle strategy: backoff, spin, yield or poll (netstack.runtime: idle)
               --console            run the interactive Gogo shell on stdin
               --no-console         do not, even when stdin is a terminal

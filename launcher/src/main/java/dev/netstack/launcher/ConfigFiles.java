@@ -69,6 +69,14 @@ final class ConfigFiles {
         for (Map.Entry<String, Map<String, String>> file : overrides(options).entrySet()) {
             merge(etcDir.resolve(file.getKey()), file.getValue());
         }
+        if (options.shards() != null && !options.configuresNic()) {
+            // The NIC configured before gets one queue per shard too.
+            for (String file : new String[] {NIC_TAP, NIC_VIRTIO, NIC_IXGBE}) {
+                if (Files.exists(etcDir.resolve(file))) {
+                    merge(etcDir.resolve(file), Map.of("queues", options.shards().toString()));
+                }
+            }
+        }
     }
 
     /** The properties each option sets, by file name. Pure, for tests. */
@@ -103,6 +111,10 @@ final class ConfigFiles {
             route.put("destination", "default");
             route.put("gateway", options.gateway());
             route.put("interface", INTERFACE);
+        }
+        if (options.shards() != null && options.configuresNic()) {
+            // One lane per shard, each over its own queue of the NIC (README, Multi-core).
+            files.get(nicFile(options)).put("queues", options.shards().toString());
         }
         if (options.shards() != null || options.idle() != null) {
             Map<String, String> runtime = files.computeIfAbsent(RUNTIME, k -> new LinkedHashMap<>());

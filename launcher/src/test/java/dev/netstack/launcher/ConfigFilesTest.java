@@ -42,7 +42,7 @@ class ConfigFilesTest {
                 "--address", "198.18.0.2/24", "--gateway", "198.18.0.1", "--shards", "2", "--idle", "yield"));
         assertEquals(Map.of(
                 "nic.tap-eth0.cfg", Map.of("name", "eth0", "tap", "nse-tap0", "host.address", "198.18.0.1/24",
-                        "mac", "02:00:00:00:00:01", "mtu", "1400"),
+                        "mac", "02:00:00:00:00:01", "mtu", "1400", "queues", "2"),
                 "netstack.ip.interface-eth0.cfg", Map.of("name", "eth0", "address", "198.18.0.2/24"),
                 "netstack.ip.route-default.cfg", Map.of("destination", "default", "gateway", "198.18.0.1", "interface", "eth0"),
                 "netstack.runtime.cfg", Map.of("shards", "2", "idle", "yield")), files);
@@ -91,5 +91,16 @@ class ConfigFilesTest {
         ConfigFiles.prepare(etc, etc, options("run", "--address", "198.18.0.2/24"));
         assertEquals("32", load(etc.resolve("netstack.ip.cfg")).getProperty("ttl"));
         assertEquals("198.18.0.2/24", load(etc.resolve("netstack.ip.interface-eth0.cfg")).getProperty("address"));
+    }
+
+    @Test
+    void shardsGiveTheNicConfiguredBeforeOneQueuePerShard() throws IOException, UsageException {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(etc.resolve("nic.tap-eth0.cfg"), "name = eth0\ntap = ns0\n");
+        ConfigFiles.prepare(etc, etc, options("run", "--shards", "2"));
+        assertEquals("2", load(etc.resolve("nic.tap-eth0.cfg")).getProperty("queues"));
+        assertEquals("ns0", load(etc.resolve("nic.tap-eth0.cfg")).getProperty("tap"));
+        assertEquals("2", load(etc.resolve("netstack.runtime.cfg")).getProperty("shards"));
+        assertFalse(Files.exists(etc.resolve("nic.virtio-eth0.cfg")), "no NIC configuration is made up");
     }
 }

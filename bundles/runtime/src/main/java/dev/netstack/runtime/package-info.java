@@ -6,5 +6,5 @@
  * <p>Read {@link dev.netstack.runtime.Shard} first: one turn of its loop is the whole data path.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package dev.netstack.runtime;

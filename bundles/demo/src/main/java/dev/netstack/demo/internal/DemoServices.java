@@ -2,6 +2,7 @@ package dev.netstack.demo.internal;
 
 import dev.netstack.ip.wire.Ipv4Address;
 import dev.netstack.runtime.Counters;
+import dev.netstack.runtime.Lane;
 import dev.netstack.runtime.Shard;
 import dev.netstack.tcp.TcpConnection;
 import dev.netstack.tcp.TcpError;
@@ -14,6 +15,7 @@ import dev.netstack.tcp.TcpOptions;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +25,6 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The demo services on TCP (PID {@code netstack.demo}): echo (RFC 862) on 7, discard (RFC 863) on
@@ -31,11 +32,14 @@ import org.osgi.service.metatype.annotations.Designate;
  * ({@code ./netstack demo} writes it). Connections are served by callbacks on shard 0; a handler is
  * allocated per connection, nothing per segment.
  *
+ * <p>With several shards, DS makes one instance per lane ({@link Lane}): each listens on its own
+ * lane's TCP layer, from that lane's shard, so every flow finds its service whichever lane the
+ * device steers it to.
+ *
  * <p>The component needs the TCP layer: stopping the tcp bundle deactivates it (its connections are
  * reset by TCP), starting tcp again activates it and it listens again.
  */
-@Component(configurationPid = "netstack.demo", immediate = true, service = {})
-@Designate(ocd = DemoConfig.class)
+@Component(configurationPid = {"netstack.demo", Lane.PID}, immediate = true, service = {})
 public final class DemoServices {
 
     private static final System.Logger LOG = System.getLogger(DemoServices.class.getName());
@@ -64,6 +68,14 @@ public final class DemoServices {
             listen(address, config.discard_port(), "discard", c -> discard);
             listen(address, config.http_port(), "http", c -> new HttpConnection(statusPage));
         });
+    }
+
+    /** OSGi: names the lane in the status page of a stack with several lanes. */
+    @Activate
+    void activate(Map<String, Object> properties) {
+        if (Lane.isLane(properties)) {
+            statusPage.setLane(Lane.of(properties), Lane.countOf(properties));
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removeCounters")

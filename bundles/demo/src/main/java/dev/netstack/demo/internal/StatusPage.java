@@ -6,24 +6,32 @@ import dev.netstack.tcp.TcpConnectionInfo;
 import dev.netstack.tcp.TcpLayer;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /}: a plain-text page with every counter (each {@link Counters} service by scope) and
- * every TCP connection, built when asked (control-path cost on the shard thread: it allocates).
+ * {@code GET /}: a plain-text page with every counter (the {@link Counters} services, summed by
+ * scope over the lanes of a multi-shard stack) and every TCP connection of the serving lane, built
+ * when asked (control-path cost on the shard thread: it allocates).
  */
 final class StatusPage {
 
     private final TcpLayer tcp;
     private final Supplier<List<Counters>> counters;
 
+    private volatile String laneNote = "";
+
     StatusPage(TcpLayer tcp, Supplier<List<Counters>> counters) {
         this.tcp = tcp;
         this.counters = counters;
+    }
+
+    /** The page is served by lane {@code lane} of {@code lanes}: its connections are that lane's. */
+    void setLane(int lane, int lanes) {
+        this.laneNote = " of lane " + lane + " (of " + lanes + "; each lane serves its own flows)";
     }
 
     /** The whole HTTP response: head, and the body unless {@code headOnly}. */
@@ -43,16 +51,17 @@ final class StatusPage {
     String body() {
         StringBuilder b = new StringBuilder(4096);
         b.append("netstack demo: echo, discard, HTTP (GET / and GET /bytes/N)\n\ncounters\n");
-        List<Counters> list = new ArrayList<>(counters.get());
-        list.sort(Comparator.comparing(Counters::scope));
-        for (Counters c : list) {
-            for (Map.Entry<String, Long> e : c.snapshot().entrySet()) {
-                if (e.getValue() != 0) {
-                    b.append(String.format("  %-10s %-32s %d%n", c.scope(), e.getKey(), e.getValue()));
-                }
-            }
+        Map<String, Map<String, Long>> sums = new TreeMap<>();
+        for (Counters c : counters.get()) {
+            Map<String, Long> scope = sums.computeIfAbsent(c.scope(), k -> new LinkedHashMap<>());
+            c.snapshot().forEach((name, value) -> scope.merge(name, value, Long::sum));
         }
-        b.append("\nconnections\n");
+        sums.forEach((scope, values) -> values.forEach((name, value) -> {
+            if (value != 0) {
+                b.append(String.format("  %-10s %-32s %d%n", scope, name, value));
+            }
+        }));
+        b.append("\nconnections").append(laneNote).append('\n');
         b.append(String.format("  %-21s %-21s %-12s %8s %8s %8s %8s %s%n", "local", "remote", "state", "send-q",
                 "recv-q", "cwnd", "srtt-us", "cc"));
         for (TcpConnectionInfo i : tcp.connections()) {

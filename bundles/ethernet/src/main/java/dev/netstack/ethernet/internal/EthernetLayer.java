@@ -10,6 +10,7 @@ import dev.netstack.nic.MacAddress;
 import dev.netstack.nic.NetDevice;
 import dev.netstack.nic.PacketBuffer;
 import dev.netstack.runtime.Counters;
+import dev.netstack.runtime.Lane;
 import dev.netstack.runtime.Shard;
 import jakarta.inject.Inject;
 import java.lang.System.Logger.Level;
@@ -31,7 +32,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * The link layer: interfaces over {@link NetDevice}s, Ethernet II framing (RFC 894) and ARP
@@ -54,8 +54,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * device ({@code QueueDevice}); ARP arrives at lane 0, which tells the others what it learns
  * ({@link #onNeighborLearned}, {@link #learnNeighbor}).
  */
-@Component(service = LinkLayer.class, configurationPid = EthernetLayer.PID)
-@Designate(ocd = EthernetConfig.class)
+@Component(service = LinkLayer.class, configurationPid = {EthernetLayer.PID, Lane.PID})
 public final class EthernetLayer implements LinkLayer, AutoCloseable {
 
     public static final String PID = "netstack.ethernet";
@@ -116,8 +115,8 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
 
     // ================================================================ control: devices
 
-    @Reference(service = NetDevice.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindDevice")
+    @Reference(name = "device", service = NetDevice.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindDevice")
     void bindDevice(NetDevice device, Map<String, Object> properties) {
         Object name = properties.get(NetDevice.NAME_PROPERTY);
         addDevice(device, name instanceof String s && !s.isBlank() ? s : device.name());
@@ -242,7 +241,7 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
 
     // ================================================================ control: handlers and listeners
 
-    @Reference(service = EtherTypeHandler.class, cardinality = ReferenceCardinality.MULTIPLE,
+    @Reference(name = "handler", service = EtherTypeHandler.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindHandler")
     void bindHandler(EtherTypeHandler handler, Map<String, Object> properties) {
         int etherType = parseEtherType(properties.get(EtherTypeHandler.ETHER_TYPE_PROPERTY));
@@ -307,7 +306,7 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
         handlers = new EtherTypeTable(newest);
     }
 
-    @Reference(service = InterfaceListener.class, cardinality = ReferenceCardinality.MULTIPLE,
+    @Reference(name = "listener", service = InterfaceListener.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, unbind = "removeListener")
     public void addListener(InterfaceListener listener) {
         List<EthernetInterface> existing;
@@ -602,9 +601,50 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
 
     private volatile NeighborListener neighborListener;
 
+    /** The other lanes of this stack under OSGi (bound as {@link LinkLayer} services with a lane). */
+    private volatile EthernetLayer[] peers = new EthernetLayer[0];
+    /** This layer's lane under OSGi, from its lane configuration; -1 without lanes. */
+    private volatile int lane = -1;
+
     /** Sets (or with null, clears) the listener of learned neighbours. Any thread. */
     public void onNeighborLearned(NeighborListener listener) {
         this.neighborListener = listener;
+    }
+
+    /** OSGi: reads this instance's lane from its configuration ({@link Lane}). */
+    @Activate
+    void activate(Map<String, Object> properties) {
+        if (Lane.isLane(properties)) {
+            lane = Lane.of(properties);
+            LOG.log(Level.DEBUG, () -> "link layer of lane " + lane + " on shard " + shard.id());
+        }
+    }
+
+    /** The lane this layer serves under OSGi, or -1 without lanes. */
+    public int lane() {
+        return lane;
+    }
+
+    /**
+     * OSGi: the link layers of the stack's lanes, this one included (skipped). Lane 0 tells the
+     * others each neighbour it learns, as embedded mode does with {@link #onNeighborLearned}.
+     */
+    @Reference(name = "peers", service = LinkLayer.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, target = "(" + Lane.LANE_PROPERTY + "=*)", unbind = "removePeer")
+    void addPeer(LinkLayer peer) {
+        if (peer != this && peer instanceof EthernetLayer layer) {
+            synchronized (this) {
+                EthernetLayer[] next = Arrays.copyOf(peers, peers.length + 1);
+                next[peers.length] = layer;
+                peers = next;
+            }
+        }
+    }
+
+    void removePeer(LinkLayer peer) {
+        synchronized (this) {
+            peers = Arrays.stream(peers).filter(p -> p != peer).toArray(EthernetLayer[]::new);
+        }
     }
 
     /** ArpResolver, shard thread: a neighbour's address was learned from the wire. */
@@ -612,6 +652,15 @@ public final class EthernetLayer implements LinkLayer, AutoCloseable {
         NeighborListener listener = neighborListener;
         if (listener != null) {
             listener.learned(nif.name(), address, mac);
+        }
+        EthernetLayer[] others = peers; // OSGi lanes; empty otherwise
+        for (int i = 0; i < others.length; i++) {
+            EthernetLayer peer = others[i];
+            String name = nif.name();
+            if (!peer.shard.execute(() -> peer.learnNeighbor(name, address, mac))) {
+                LOG.log(Level.WARNING, () -> "lane of shard " + peer.shard.id() + " is not taking commands;"
+                        + " it resolves " + name + " neighbours by itself");
+            }
         }
     }
 

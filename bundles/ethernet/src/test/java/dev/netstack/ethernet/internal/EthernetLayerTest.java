@@ -195,6 +195,53 @@ class EthernetLayerTest {
     }
 
     @Test
+    void underOsgiLanesANeighbourLearnedOnLane0ReachesTheOtherLaneWhichSendsWhatWaited() {
+        EventLoop loop1 = EventLoop.manual(1, () -> now);
+        EthernetLayer lane1 = new EthernetLayer(config, loop1);
+        FakeDevice device1 = new FakeDevice("eth0", OUR_MAC, 128);
+        NetInterface nif1 = lane1.addDevice(device1);
+        nif1.setIpv4Address(OUR_IP, 24);
+        try {
+            layer.activate(Map.of("lane", 0, "lanes", 2));
+            lane1.activate(Map.of("lane", 1, "lanes", 2));
+            assertEquals(0, layer.lane());
+            assertEquals(1, lane1.lane());
+            for (EthernetLayer l : List.of(layer, lane1)) {
+                l.addPeer(layer);
+                l.addPeer(lane1);
+            }
+            loop1.runTurn(now);
+            device1.releaseSent(); // its announcement
+            // Lane 1 sends to the peer: it asks, but the reply comes to queue 0, lane 0's.
+            PacketBuffer waiting = lane1.allocate(nif1);
+            int at = waiting.append(20);
+            waiting.segment().asSlice(at, 20).fill((byte) 0);
+            waiting.segment().set(ValueLayout.JAVA_BYTE, at, (byte) 9);
+            assertEquals(Disposition.QUEUED, lane1.sendIpv4(nif1, PEER_IP, waiting, now));
+            loop1.runTurn(now);
+            assertEquals(arp(BROADCAST, OUR_MAC, 1, OUR_MAC, OUR_IP, 0, PEER_IP), device1.takeSent());
+
+            device.inject(arp(OUR_MAC, PEER_MAC, 2, PEER_MAC, PEER_IP, OUR_MAC, OUR_IP));
+            turn();
+            assertEquals(PEER_MAC, entry(PEER_IP).mac(), "lane 0 learned it");
+            loop1.runTurn(now);
+            assertEquals(ipv4(PEER_MAC, OUR_MAC, "09" + "00".repeat(19)), device1.takeSent(), "lane 1 was told and sent");
+
+            lane1.removePeer(layer);
+            layer.removePeer(lane1);
+            device.inject(arp(BROADCAST, OTHER_MAC, 1, OTHER_MAC, 0xC612_0007, 0, OUR_IP));
+            turn();
+            device.releaseSent(); // lane 0's answer
+            loop1.runTurn(now);
+            assertTrue(lane1.arpEntries().stream().noneMatch(e -> e.address() == 0xC612_0007), "a removed peer is not told");
+        } finally {
+            device1.releaseSent();
+            lane1.close();
+            assertEquals(0, device1.pool.inUse(), "lane 1 leaked buffers");
+        }
+    }
+
+    @Test
     void retriesThenFailsAndReleasesQueuedPackets() {
         config.retries = 3;
         config.retryMs = 1000;

@@ -20,6 +20,7 @@ import dev.netstack.nic.PacketBuffer;
 import dev.netstack.nic.PacketMemory;
 import dev.netstack.nic.PacketPool;
 import dev.netstack.runtime.Counters;
+import dev.netstack.runtime.Lane;
 import dev.netstack.runtime.Shard;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.Arena;
@@ -36,7 +37,6 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * IPv4 and ICMP for a host: receive, validate, reassemble and dispatch; send, route and fragment;
@@ -60,17 +60,18 @@ import org.osgi.service.metatype.annotations.Designate;
  *
  * <p><b>Threads.</b> Receive, send and timers run on the shard thread and allocate nothing.
  * Binding protocol handlers, routes and addresses are control path: they replace copy-on-write
- * arrays or snapshots the data path reads with one volatile load. This version keeps its
- * reassembly, ICMP rate limit and ping state on one shard (the one it was given): with several
- * shards the network layer must become per-shard.
+ * arrays or snapshots the data path reads with one volatile load. The layer keeps its reassembly,
+ * ICMP rate limit and ping state on its one shard. A stack of several shards runs one Ipv4Layer
+ * per shard (a lane): lane 0 receives everything but TCP, and hands an ICMP error about another
+ * lane's TCP flow to that lane ({@link #setLanes} in embedded mode, the {@code peers} reference
+ * under OSGi).
  *
  * <p>Not implemented: forwarding (this is a host), IP options (skipped on receive, never sent),
  * loopback delivery of datagrams sent to one of our own addresses, multicast.
  */
 @Component(service = {EtherTypeHandler.class, NetworkLayer.class, RoutingTable.class, Pinger.class,
         InterfaceListener.class}, property = EtherTypeHandler.ETHER_TYPE_PROPERTY + "=0x0800",
-        configurationPid = "netstack.ip", immediate = true)
-@Designate(ocd = IpConfig.class)
+        configurationPid = {"netstack.ip", Lane.PID}, immediate = true)
 public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingTable, Pinger, InterfaceListener {
 
     private static final System.Logger LOG = System.getLogger(Ipv4Layer.class.getName());
@@ -171,7 +172,7 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
 
     // ---------------------------------------------------------------- whiteboard and config
 
-    @Reference(service = ProtocolHandler.class, cardinality = ReferenceCardinality.MULTIPLE,
+    @Reference(name = "protocol", service = ProtocolHandler.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, unbind = "unbindProtocolHandler")
     void bindProtocolHandler(ProtocolHandler handler, Map<String, Object> properties) {
         int protocol = protocolOf(properties);
@@ -808,7 +809,9 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
     private volatile NetDevice laneDevice;
     private volatile int laneQueue = -1;
     /** The network layers of every lane, by queue (this one included), or null with one shard. */
-    private volatile List<Ipv4Layer> lanes;
+    private volatile Ipv4Layer[] lanes;
+    /** OSGi: the lanes bound so far, by lane; {@link #lanes} is rebuilt from it. */
+    private final java.util.TreeMap<Integer, Ipv4Layer> peers = new java.util.TreeMap<>();
     /** Errors forwarded in the current second, and that second: at most {@link #LANE_FORWARDS_PER_SECOND}. */
     private int laneForwards;
     private long laneForwardSecond = Long.MIN_VALUE;
@@ -819,7 +822,69 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
      * a TCP flow of another lane (they arrive at lane 0, as all ICMP does) are handed to that lane.
      */
     public void setLanes(List<Ipv4Layer> all) {
-        this.lanes = List.copyOf(all);
+        this.lanes = all.toArray(new Ipv4Layer[0]);
+    }
+
+    /** OSGi: reads this instance's lane from its configuration ({@link Lane}). */
+    @Activate
+    void activate(Map<String, Object> properties) {
+        if (Lane.isLane(properties)) {
+            this.laneQueue = Lane.of(properties);
+        }
+    }
+
+    /**
+     * OSGi: the network layers of the stack's lanes (this one included), each bound with its
+     * {@value Lane#LANE_PROPERTY} property.
+     */
+    @Reference(name = "peers", service = NetworkLayer.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, target = "(" + Lane.LANE_PROPERTY + "=*)", unbind = "removePeer")
+    void addPeer(NetworkLayer peer, Map<String, Object> properties) {
+        if (peer instanceof Ipv4Layer layer) {
+            synchronized (peers) {
+                peers.put(Lane.of(properties), layer);
+                rebuildPeers();
+            }
+        }
+    }
+
+    void removePeer(NetworkLayer peer, Map<String, Object> properties) {
+        synchronized (peers) {
+            if (peers.remove(Lane.of(properties), peer)) {
+                rebuildPeers();
+            }
+        }
+    }
+
+    private void rebuildPeers() {
+        int size = peers.isEmpty() ? 0 : peers.lastKey() + 1;
+        Ipv4Layer[] all = new Ipv4Layer[size];
+        peers.forEach((lane, layer) -> {
+            if (lane >= 0) {
+                all[lane] = layer;
+            }
+        });
+        lanes = size == 0 ? null : all;
+    }
+
+    /** The lane this layer serves, or -1 with one shard. */
+    public int lane() {
+        return laneQueue;
+    }
+
+    /**
+     * The device that says where a flow with {@code remoteAddress} lands: the one given with
+     * {@link #setLane} (embedded), else, for a lane under OSGi, the device of the interface routing
+     * to it (a queue of the whole device answers for the whole device); null with one shard.
+     */
+    private NetDevice steeringDevice(int remoteAddress) {
+        NetDevice device = laneDevice;
+        if (device != null || laneQueue < 0) {
+            return device;
+        }
+        RouteTable.Entry entry = routes.lookupEntry(remoteAddress);
+        NetInterface nif = entry == null ? null : routes.interfaceOf(entry);
+        return nif == null ? null : nif.device();
     }
 
     /**
@@ -828,9 +893,12 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
      * are dropped and counted as rate-limited). Returns whether it was taken care of here.
      */
     private boolean forwardedToItsLane(PacketBuffer packet, Ipv4Header q, int type, int code, long nowNs) {
-        NetDevice device = laneDevice;
-        List<Ipv4Layer> all = lanes;
-        if (device == null || all == null) {
+        Ipv4Layer[] all = lanes;
+        if (all == null) {
+            return false;
+        }
+        NetDevice device = steeringDevice(q.destination());
+        if (device == null) {
             return false;
         }
         long ports = packet.offset() + IcmpHeader.LENGTH + q.headerLength();
@@ -838,7 +906,7 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
         int localPort = seg.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), ports) & 0xFFFF;
         int remotePort = seg.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), ports + 2) & 0xFFFF;
         int owner = device.rxQueueOf(q.destination(), q.source(), remotePort, localPort);
-        if (owner < 0 || owner == laneQueue || owner >= all.size()) {
+        if (owner < 0 || owner == laneQueue || owner >= all.length || all[owner] == null) {
             return false;
         }
         long second = nowNs / 1_000_000_000L;
@@ -852,7 +920,7 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
         }
         byte[] message = new byte[packet.length()]; // an error to forward: rare, and bounded above
         MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, packet.offset(), message, 0, message.length);
-        Ipv4Layer target = all.get(owner);
+        Ipv4Layer target = all[owner];
         icmpCounters.increment(IcmpCounter.ERRORS_TO_OTHER_LANE);
         if (!target.shard.execute(() -> target.errorFromOtherLane(type, code, message))) {
             icmpCounters.increment(IcmpCounter.RATE_LIMITED);
@@ -883,7 +951,7 @@ public final class Ipv4Layer implements EtherTypeHandler, NetworkLayer, RoutingT
 
     @Override
     public boolean receivesFlow(int remoteAddress, int localAddress, int remotePort, int localPort) {
-        NetDevice device = laneDevice;
+        NetDevice device = steeringDevice(remoteAddress);
         if (device == null) {
             return true;
         }

@@ -66,4 +66,27 @@ class InterfaceAddressComponentTest {
         assertTrue(layer.routes().isEmpty());
         layer.close();
     }
+
+    @Test
+    void givesTheAddressToTheNetworkLayerOfEveryLaneAndTakesItFromAll() {
+        FakeLink link0 = new FakeLink();
+        FakeLink link1 = new FakeLink();
+        FakeLink.Iface eth0Lane0 = link0.addInterface("eth0", 1500, 4);
+        FakeLink.Iface eth0Lane1 = link1.addInterface("eth0", 1500, 4);
+        Ipv4Layer lane0 = new Ipv4Layer(link0, EventLoop.manual(0, new ManualClock()), TestConfigs.defaults());
+        Ipv4Layer lane1 = new Ipv4Layer(link1, EventLoop.manual(1, new ManualClock()), TestConfigs.defaults());
+
+        InterfaceAddressComponent component = new InterfaceAddressComponent(config("eth0", "198.18.0.2/24"));
+        component.addNetwork(lane0);
+        component.addNetwork(lane1);
+        assertEquals(Ipv4Address.parse("198.18.0.2"), eth0Lane0.ipv4Address());
+        assertEquals(Ipv4Address.parse("198.18.0.2"), eth0Lane1.ipv4Address());
+        assertEquals("198.18.0.0/24 dev eth0", lane1.lookup(Ipv4Address.parse("198.18.0.9")).toString());
+
+        component.close();
+        assertNull(lane0.lookup(Ipv4Address.parse("198.18.0.9")));
+        assertNull(lane1.lookup(Ipv4Address.parse("198.18.0.9")));
+        lane0.close();
+        lane1.close();
+    }
 }

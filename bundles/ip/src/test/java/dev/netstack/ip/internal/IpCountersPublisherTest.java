@@ -1,6 +1,7 @@
 package dev.netstack.ip.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.eq;
@@ -14,6 +15,7 @@ import dev.netstack.runtime.EventLoop;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -31,10 +33,30 @@ class IpCountersPublisherTest {
             scopes.add(((Dictionary<String, Object>) call.getArgument(2)).get(Counters.SCOPE_PROPERTY));
             return registration;
         });
-        IpCountersPublisher publisher = new IpCountersPublisher(context, layer);
+        IpCountersPublisher publisher = new IpCountersPublisher(context, layer, Map.of());
         assertEquals(List.of("ip", "icmp"), scopes);
         publisher.close();
         verify(registration, times(2)).unregister();
+        layer.close();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void countersOfALaneCarryTheLaneAndTheLaneCount() {
+        Ipv4Layer layer = new Ipv4Layer(new FakeLink(), EventLoop.manual(0, new ManualClock()), TestConfigs.defaults());
+        BundleContext context = mock(BundleContext.class);
+        List<Dictionary<String, Object>> published = new ArrayList<>();
+        when(context.registerService(eq(Counters.class), any(Counters.class), any(Dictionary.class))).thenAnswer(call -> {
+            published.add(call.getArgument(2));
+            return mock(ServiceRegistration.class);
+        });
+        new IpCountersPublisher(context, layer, Map.of("lane", 1, "lanes", 2, "shard.target", "(shard.id=1)"));
+        assertEquals(2, published.size());
+        for (Dictionary<String, Object> properties : published) {
+            assertEquals(1, properties.get("lane"));
+            assertEquals(2, properties.get("lanes"));
+            assertNull(properties.get("shard.target"), "only the lane properties are copied");
+        }
         layer.close();
     }
 

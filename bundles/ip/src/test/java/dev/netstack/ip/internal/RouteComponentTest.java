@@ -56,4 +56,26 @@ class RouteComponentTest {
         assertNull(new RouteComponent(table, config("default", "", "")).route());
         assertTrue(table.routes().isEmpty());
     }
+
+    @Test
+    void putsTheRouteInEveryLanesTableIncludingOneThatComesLaterAndTakesItFromAll() {
+        RouteTable lane0 = new RouteTable(new FakeLink());
+        RouteTable lane1 = new RouteTable(new FakeLink());
+        RouteComponent component = new RouteComponent(config("default", "198.18.0.1", ""));
+        component.addTable(lane0);
+        component.addTable(lane1);
+        Route expected = Route.defaultVia(Ipv4Address.parse("198.18.0.1"), null);
+        assertEquals(expected, lane0.lookup(Ipv4Address.parse("203.0.113.1")));
+        assertEquals(expected, lane1.lookup(Ipv4Address.parse("203.0.113.1")));
+
+        component.removeTable(lane1); // lane 1 went away (shards changed)
+        RouteTable lane1Again = new RouteTable(new FakeLink());
+        component.addTable(lane1Again);
+        assertEquals(expected, lane1Again.lookup(Ipv4Address.parse("203.0.113.1")));
+
+        component.close();
+        assertTrue(lane0.routes().isEmpty());
+        assertTrue(lane1Again.routes().isEmpty());
+        assertEquals(1, lane1.routes().size(), "a table that went away is left alone");
+    }
 }

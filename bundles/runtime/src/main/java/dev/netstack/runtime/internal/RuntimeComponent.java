@@ -132,17 +132,11 @@ public final class RuntimeComponent implements AutoCloseable {
     }
 
     /**
-     * Publishes every loop as a {@link Shard} service (OSGi only). The protocol components of the
-     * OSGi distribution bind shard 0; lanes over several shards are assembled in embedded mode
-     * ({@code NetStack.builder().shards(n)}), so more shards here only idle: said once in the log.
+     * Publishes every loop as a {@link Shard} service (OSGi only). With several shards,
+     * {@link LaneComponent} makes the layers run one lane per shard.
      */
     @Activate
     void register(BundleContext context) {
-        if (loops.size() > 1) {
-            LOG.log(Level.WARNING, PID + ": shards = " + loops.size() + ", but the OSGi distribution runs its layers"
-                    + " on shard 0 only; the other shards idle. Several shards carry traffic in embedded mode"
-                    + " (NetStack.builder().shards(n)): see README, Multi-core.");
-        }
         for (EventLoop loop : loops) {
             registrations.add(context.registerService(Shard.class, loop,
                     FrameworkUtil.asDictionary(Map.of(Shard.ID_PROPERTY, loop.id()))));

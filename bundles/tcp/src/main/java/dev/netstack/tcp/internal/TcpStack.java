@@ -7,6 +7,7 @@ import dev.netstack.ip.wire.Ipv4Header;
 import dev.netstack.nic.Disposition;
 import dev.netstack.nic.PacketBuffer;
 import dev.netstack.runtime.Counters;
+import dev.netstack.runtime.Lane;
 import dev.netstack.runtime.Shard;
 import dev.netstack.runtime.TimerWheel;
 import dev.netstack.tcp.CongestionControlFactory;
@@ -42,7 +43,6 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * TCP for a host: demultiplexing, listeners, the CLOSED and LISTEN states, SYN cookies, initial
@@ -83,8 +83,7 @@ import org.osgi.service.metatype.annotations.Designate;
  * whose segments come back here, and a segment of another lane's flow is dropped, not answered.
  */
 @Component(service = {ProtocolHandler.class, TcpLayer.class},
-        property = ProtocolHandler.IP_PROTOCOL_PROPERTY + "=6", configurationPid = "netstack.tcp", immediate = true)
-@Designate(ocd = TcpConfig.class)
+        property = ProtocolHandler.IP_PROTOCOL_PROPERTY + "=6", configurationPid = {"netstack.tcp", Lane.PID}, immediate = true)
 public final class TcpStack implements ProtocolHandler, TcpLayer {
 
     private static final System.Logger LOG = System.getLogger(TcpStack.class.getName());

@@ -11,6 +11,7 @@ import dev.netstack.nic.PacketBuffer;
 import dev.netstack.nic.PacketMemory;
 import dev.netstack.nic.PacketPool;
 import dev.netstack.runtime.Counters;
+import dev.netstack.runtime.Lane;
 import dev.netstack.runtime.Shard;
 import dev.netstack.runtime.Timer;
 import dev.netstack.udp.UdpError;
@@ -32,7 +33,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * UDP for one shard: the socket table, demultiplexing, checksums, sending (through the network
@@ -68,8 +68,7 @@ import org.osgi.service.metatype.annotations.Designate;
  */
 @Component(service = {ProtocolHandler.class, UdpLayer.class},
         property = ProtocolHandler.IP_PROTOCOL_PROPERTY + ":Integer=17",
-        configurationPid = "netstack.udp", immediate = true)
-@Designate(ocd = UdpConfig.class)
+        configurationPid = {"netstack.udp", Lane.PID}, immediate = true)
 public final class UdpProtocol implements ProtocolHandler, UdpLayer {
 
     private static final System.Logger LOG = System.getLogger(UdpProtocol.class.getName());

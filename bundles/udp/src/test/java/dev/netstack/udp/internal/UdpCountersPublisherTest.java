@@ -36,7 +36,7 @@ class UdpCountersPublisherTest {
             published.add(call.getArgument(1));
             return registration;
         });
-        UdpCountersPublisher publisher = new UdpCountersPublisher(context, udp);
+        UdpCountersPublisher publisher = new UdpCountersPublisher(context, udp, java.util.Map.of());
         assertEquals(List.of("udp"), scopes);
         assertSame(udp.counters(), published.get(0));
         publisher.close();
