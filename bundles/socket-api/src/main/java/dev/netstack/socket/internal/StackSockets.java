@@ -163,7 +163,7 @@ public final class StackSockets implements Sockets {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "unsetTcp")
     void setTcp(TcpLayer layer, Map<String, ?> properties) {
         synchronized (bindLock) {
-            bind(boundTcp, layer, properties, true);
+            bind(boundTcp, layer, properties);
         }
     }
 
@@ -176,7 +176,7 @@ public final class StackSockets implements Sockets {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "unsetUdp")
     void setUdp(UdpLayer layer, Map<String, ?> properties) {
         synchronized (bindLock) {
-            bind(boundUdp, layer, properties, true);
+            bind(boundUdp, layer, properties);
         }
     }
 
@@ -190,7 +190,7 @@ public final class StackSockets implements Sockets {
             unbind = "unsetNetwork")
     void setNetwork(NetworkLayer layer, Map<String, ?> properties) {
         synchronized (bindLock) {
-            bind(boundNetworks, layer, properties, true);
+            bind(boundNetworks, layer, properties);
         }
     }
 
@@ -217,13 +217,11 @@ public final class StackSockets implements Sockets {
         }
     }
 
-    private <T> void bind(List<Bound<T>> bound, T service, Map<String, ?> properties, boolean laneService) {
+    private <T> void bind(List<Bound<T>> bound, T service, Map<String, ?> properties) {
         int lanes = Math.max(1, intProperty(properties, LANES_PROPERTY, 1));
         bound.removeIf(b -> b.service() == service);
         bound.add(new Bound<>(service, intProperty(properties, LANE_PROPERTY, 0), lanes, bindOrder++));
-        if (laneService) {
-            expectedLanes = lanes;
-        }
+        expectedLanes = lanes;
         recompute();
     }
 
@@ -247,8 +245,10 @@ public final class StackSockets implements Sockets {
         return absent;
     }
 
-    /** For each lane of {@code lanes}: the service of that lane bound last (of a stack of {@code lanes}), or null. */
-    @SuppressWarnings("unchecked")
+    /**
+     * For each lane of {@code lanes}: the service of that lane bound last, or null; only services of
+     * a stack of {@code lanes} unless {@code anyCount} (shards, which carry no count).
+     */
     private static <T> T[] byLane(List<Bound<T>> bound, int lanes, boolean anyCount, T[] into) {
         long[] order = new long[lanes];
         for (Bound<T> b : bound) {
