@@ -3,6 +3,7 @@ package dev.netstack.shell.internal;
 import dev.netstack.ethernet.LinkLayer;
 import dev.netstack.nic.MacAddress;
 import java.util.List;
+import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -12,16 +13,28 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * {@code netstack:arp}: lists the ARP cache; {@code arp add IFACE IP MAC} adds a static entry,
  * {@code arp del IFACE IP} removes an entry.
+ *
+ * <p>With several lanes the cache listed is lane 0's (lane 0 owns ARP and tells the other lanes
+ * what it learns); static entries are added to and removed from every lane's link layer.
  */
 @Component(service = ArpCommand.class, property = {"osgi.command.scope=netstack", "osgi.command.function=arp"})
 public final class ArpCommand {
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile LinkLayer linkLayer;
+    final LaneServices<LinkLayer> linkLayers = new LaneServices<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            unbind = "removeLinkLayer")
+    void addLinkLayer(LinkLayer layer, Map<String, Object> properties) {
+        linkLayers.add(layer, properties);
+    }
+
+    void removeLinkLayer(LinkLayer layer) {
+        linkLayers.remove(layer);
+    }
 
     @Descriptor("list the ARP cache")
     public String arp() {
-        return list(require(linkLayer).arpEntries());
+        return list(require(linkLayers.lane0()).arpEntries());
     }
 
     @Descriptor("arp del IFACE IP: remove an entry")
@@ -30,8 +43,13 @@ public final class ArpCommand {
         if (!action.equals("del")) {
             throw new IllegalArgumentException("use arp, arp add IFACE IP MAC or arp del IFACE IP.");
         }
-        LinkLayer link = require(linkLayer);
-        if (!link.removeArpEntry(iface, Text.parseIpv4(address))) {
+        int ip = Text.parseIpv4(address);
+        require(linkLayers.lane0());
+        boolean removed = false;
+        for (LinkLayer link : linkLayers.all()) {
+            removed |= link.removeArpEntry(iface, ip);
+        }
+        if (!removed) {
             throw new IllegalArgumentException("there is no ARP entry for " + address + " on " + iface + ".");
         }
         return "removed " + address + " on " + iface;
@@ -43,13 +61,15 @@ public final class ArpCommand {
         if (!action.equals("add")) {
             throw new IllegalArgumentException("use arp, arp add IFACE IP MAC or arp del IFACE IP.");
         }
-        LinkLayer link = require(linkLayer);
+        LinkLayer lane0 = require(linkLayers.lane0());
         int ip = Text.parseIpv4(address);
         long parsedMac = MacAddress.parse(mac);
-        if (link.interfaceByName(iface) == null) {
+        if (lane0.interfaceByName(iface) == null) {
             throw new IllegalArgumentException("there is no interface named '" + iface + "'.");
         }
-        link.addStaticArpEntry(iface, ip, parsedMac);
+        for (LinkLayer link : linkLayers.all()) {
+            link.addStaticArpEntry(iface, ip, parsedMac);
+        }
         return "added " + address + " at " + MacAddress.format(parsedMac) + " on " + iface;
     }
 

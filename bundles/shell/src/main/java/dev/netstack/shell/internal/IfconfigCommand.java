@@ -8,6 +8,7 @@ import dev.netstack.nic.NetDevice;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
@@ -17,26 +18,37 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * {@code netstack:ifconfig [NAME]}: the link layer's interfaces (name, state, MAC, MTU, IPv4
- * address, device and its counters), and NIC devices that no interface has taken.
+ * address, device and its counters), and NIC devices that no interface has taken. With several
+ * lanes the interfaces are lane 0's (every lane has the same ones, each over its own queue of the
+ * device; the device's counters cover all queues).
  */
 @Component(service = IfconfigCommand.class, property = {
         "osgi.command.scope=netstack", "osgi.command.function=ifconfig"})
 public final class IfconfigCommand {
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile LinkLayer linkLayer;
+    final LaneServices<LinkLayer> linkLayers = new LaneServices<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            unbind = "removeLinkLayer")
+    void addLinkLayer(LinkLayer layer, Map<String, Object> properties) {
+        linkLayers.add(layer, properties);
+    }
+
+    void removeLinkLayer(LinkLayer layer) {
+        linkLayers.remove(layer);
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     volatile List<NetDevice> devices = List.of();
 
     @Descriptor("show every interface and device")
     public String ifconfig() {
-        return format(linkLayer, devices, null);
+        return format(linkLayers.lane0(), devices, null);
     }
 
     @Descriptor("show one interface")
     public String ifconfig(@Descriptor("interface name, e.g. eth0") String name) {
-        return format(linkLayer, devices, name);
+        return format(linkLayers.lane0(), devices, name);
     }
 
     /** The listing; {@code only} restricts it to one name (an IllegalArgumentException if unknown). */

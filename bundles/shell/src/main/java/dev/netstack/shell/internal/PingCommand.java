@@ -4,6 +4,7 @@ import dev.netstack.ip.Pinger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -20,12 +21,22 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * <pre>
  *   ping [-c COUNT] [-s BYTES] [-i SECONDS] [-W SECONDS] HOST
  * </pre>
+ *
+ * <p>With several lanes it pings from lane 0, which receives every ICMP message.
  */
 @Component(service = PingCommand.class, property = {"osgi.command.scope=netstack", "osgi.command.function=ping"})
 public final class PingCommand {
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile Pinger pinger;
+    final LaneServices<Pinger> pingers = new LaneServices<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, unbind = "removePinger")
+    void addPinger(Pinger pinger, Map<String, Object> properties) {
+        pingers.add(pinger, properties);
+    }
+
+    void removePinger(Pinger pinger) {
+        pingers.remove(pinger);
+    }
 
     @Descriptor("send ICMP echo requests to HOST and print the replies")
     public String ping(
@@ -35,7 +46,7 @@ public final class PingCommand {
             @Descriptor("seconds to wait for replies after the last request")
             @Parameter(names = {"-W", "--timeout"}, absentValue = "1") double timeout,
             @Descriptor("IPv4 address") String host) throws InterruptedException {
-        Pinger p = pinger;
+        Pinger p = pingers.lane0();
         if (p == null) {
             throw new IllegalStateException("the network layer (bundle dev.netstack.ip) is not running.");
         }

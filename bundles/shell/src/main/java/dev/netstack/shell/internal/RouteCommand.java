@@ -4,6 +4,7 @@ import dev.netstack.ip.Route;
 import dev.netstack.ip.RoutingTable;
 import dev.netstack.ip.wire.Ipv4Address;
 import java.util.List;
+import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -16,6 +17,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  *
  * <p>Routes added here last until the stack stops; routes that must survive a restart belong in a
  * {@code netstack.ip.route} configuration file.
+ *
+ * <p>With several lanes each has its routing table: the listing is lane 0's, and {@code add} and
+ * {@code del} change every lane's table (lane 0 first), so the lanes route alike.
  */
 @Component(service = RouteCommand.class, property = {"osgi.command.scope=netstack", "osgi.command.function=route"})
 public final class RouteCommand {
@@ -23,12 +27,21 @@ public final class RouteCommand {
     private static final String USAGE = "use route, route add DEST [via GATEWAY] [dev IFACE] or route del DEST"
             + " (DEST is a CIDR such as 198.18.1.0/24, or default).";
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    volatile RoutingTable routingTable;
+    final LaneServices<RoutingTable> routingTables = new LaneServices<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            unbind = "removeRoutingTable")
+    void addRoutingTable(RoutingTable table, Map<String, Object> properties) {
+        routingTables.add(table, properties);
+    }
+
+    void removeRoutingTable(RoutingTable table) {
+        routingTables.remove(table);
+    }
 
     @Descriptor("list the routing table")
     public String route() {
-        return list(require(routingTable).routes());
+        return list(require(routingTables.lane0()).routes());
     }
 
     @Descriptor("route del DEST: remove the route to DEST (a CIDR or default)")
@@ -40,7 +53,12 @@ public final class RouteCommand {
             throw new IllegalArgumentException(USAGE);
         }
         Ipv4Address.Cidr cidr = destination(destination);
-        if (!require(routingTable).remove(cidr.address(), cidr.prefixLength())) {
+        require(routingTables.lane0());
+        boolean removed = false;
+        for (RoutingTable table : routingTables.all()) {
+            removed |= table.remove(cidr.address(), cidr.prefixLength());
+        }
+        if (!removed) {
             throw new IllegalArgumentException("there is no route to " + destination + ".");
         }
         return "removed " + destination;
@@ -66,7 +84,10 @@ public final class RouteCommand {
             throw new IllegalArgumentException("a route needs a gateway (via GATEWAY) or an interface (dev IFACE).");
         }
         Route route = new Route(cidr.address(), cidr.prefixLength(), gateway, iface);
-        require(routingTable).add(route);
+        require(routingTables.lane0());
+        for (RoutingTable table : routingTables.all()) {
+            table.add(route);
+        }
         return "added " + describe(route);
     }
 

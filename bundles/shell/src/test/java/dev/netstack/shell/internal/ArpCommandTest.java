@@ -21,7 +21,7 @@ class ArpCommandTest {
     private final ArpCommand command = new ArpCommand();
 
     ArpCommandTest() {
-        command.linkLayer = link;
+        command.addLinkLayer(link, Fakes.ONE_SHARD);
         NetInterface eth0 = mock(NetInterface.class);
         when(link.interfaceByName("eth0")).thenReturn(eth0);
     }
@@ -67,8 +67,39 @@ class ArpCommandTest {
 
     @Test
     void saysWhenTheLinkLayerIsNotRunning() {
-        command.linkLayer = null;
+        command.removeLinkLayer(link);
         assertEquals("the link layer (bundle dev.netstack.ethernet) is not running.",
                 assertThrows(IllegalStateException.class, command::arp).getMessage());
+    }
+
+    @Test
+    void listsLaneZerosCacheAndAddsAndRemovesStaticEntriesOnEveryLane() {
+        ArpCommand lanes = new ArpCommand();
+        LinkLayer lane0 = mock(LinkLayer.class);
+        LinkLayer lane1 = mock(LinkLayer.class);
+        NetInterface eth0 = mock(NetInterface.class);
+        when(lane0.interfaceByName("eth0")).thenReturn(eth0);
+        when(lane1.interfaceByName("eth0")).thenReturn(eth0);
+        when(lane0.arpEntries()).thenReturn(List.of(
+                new LinkLayer.ArpEntry("eth0", 0xC612_0001, 0x02_00_00_00_00_0AL, "reachable", 59_500_000_000L)));
+        when(lane1.arpEntries()).thenReturn(List.of());
+        lanes.addLinkLayer(lane1, Fakes.lane(1, 2));
+        lanes.addLinkLayer(lane0, Fakes.lane(0, 2));
+
+        assertEquals("""
+                interface  address          mac                state        expires
+                eth0       198.18.0.1       02:00:00:00:00:0a  reachable    59.5s
+                """, lanes.arp());
+        lanes.arp("add", "eth0", "198.18.0.9", "02:00:00:00:00:09");
+        verify(lane0).addStaticArpEntry("eth0", 0xC612_0009, 0x02_00_00_00_00_09L);
+        verify(lane1).addStaticArpEntry("eth0", 0xC612_0009, 0x02_00_00_00_00_09L);
+        when(lane0.removeArpEntry("eth0", 0xC612_0009)).thenReturn(true);
+        when(lane1.removeArpEntry("eth0", 0xC612_0009)).thenReturn(true);
+        assertEquals("removed 198.18.0.9 on eth0", lanes.arp("del", "eth0", "198.18.0.9"));
+        verify(lane1).removeArpEntry("eth0", 0xC612_0009);
+
+        lanes.removeLinkLayer(lane0);
+        assertEquals("the link layer (bundle dev.netstack.ethernet) is not running.",
+                assertThrows(IllegalStateException.class, lanes::arp).getMessage(), "lane 1 does not stand in for lane 0");
     }
 }

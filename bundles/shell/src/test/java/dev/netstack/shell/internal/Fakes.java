@@ -6,11 +6,20 @@ import static org.mockito.Mockito.when;
 import dev.netstack.ethernet.NetInterface;
 import dev.netstack.nic.DeviceCounters;
 import dev.netstack.nic.NetDevice;
+import java.util.Map;
 
 /** Mocked services (the shell only reads them) for the command tests. */
 final class Fakes {
 
     private Fakes() {
+    }
+
+    /** No lane properties: a stack of one shard. */
+    static final Map<String, Object> ONE_SHARD = Map.of();
+
+    /** The service properties of lane {@code lane} of a stack of {@code lanes}. */
+    static Map<String, Object> lane(int lane, int lanes) {
+        return Map.of("lane", lane, "lanes", lanes);
     }
 
     /** A device with two queues whose counters add up to rx 3/300, tx 5/500 and one rx drop. */

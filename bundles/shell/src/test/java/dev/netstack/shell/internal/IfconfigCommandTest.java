@@ -76,4 +76,22 @@ class IfconfigCommandTest {
         when(link.interfaces()).thenReturn(List.of());
         assertEquals("no interfaces (configure a NIC, e.g. ./netstack run --tap ns0)\n", IfconfigCommand.format(link, List.of(), null));
     }
+
+    @Test
+    void showsLaneZerosInterfacesWhenThereAreSeveralLanes() {
+        NetDevice tap = Fakes.device("eth0", "tap:ns0", 0x02_00_00_00_00_01L);
+        LinkLayer lane0 = mock(LinkLayer.class);
+        LinkLayer lane1 = mock(LinkLayer.class);
+        NetInterface eth0 = Fakes.nif(1, "eth0", tap, STACK_ADDRESS, 24);
+        NetInterface other = Fakes.nif(1, "eth0", tap, 0, 0);
+        when(lane0.interfaces()).thenReturn(List.of(eth0));
+        when(lane1.interfaces()).thenReturn(List.of(other));
+        IfconfigCommand command = new IfconfigCommand();
+        command.devices = List.of(tap);
+        command.addLinkLayer(lane1, Fakes.lane(1, 2));
+        command.addLinkLayer(lane0, Fakes.lane(0, 2));
+
+        assertEquals(IfconfigCommand.format(lane0, List.of(tap), null), command.ifconfig());
+        assertEquals(true, command.ifconfig().contains("inet 198.18.0.2/24"), "lane 0's interface, not lane 1's");
+    }
 }

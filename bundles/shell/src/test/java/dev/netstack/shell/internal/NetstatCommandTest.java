@@ -46,10 +46,58 @@ class NetstatCommandTest {
         assertEquals("TCP is not running (no TcpLayer service: start the tcp bundle)\n", command.netstat(false, false));
         TcpLayer tcp = mock(TcpLayer.class);
         when(tcp.connections()).thenReturn(List.of(LISTENER));
-        command.layers = List.of(tcp);
+        command.addLayer(tcp, Fakes.ONE_SHARD);
         String out = command.netstat(false, false);
         assertEquals("(no connections)\n", out.substring(out.indexOf('\n') + 1));
         String both = command.netstat(false, true);
         assertEquals(true, both.contains("LISTEN"), both);
+    }
+
+    private static final TcpConnectionInfo LISTENER_1 = new TcpConnectionInfo(0, 80, 0, 0, TcpState.LISTEN, 0, 3, 0, 0,
+            0, 0, 0, 0, 0, null);
+
+    private static TcpLayer layer(TcpConnectionInfo... infos) {
+        TcpLayer tcp = mock(TcpLayer.class);
+        when(tcp.connections()).thenReturn(List.of(infos));
+        return tcp;
+    }
+
+    @Test
+    void mergesEveryLaneWithALaneColumnAndEachListenerOnce() {
+        NetstatCommand command = new NetstatCommand();
+        command.addLayer(layer(LISTENER_1, SLOW_START), Fakes.lane(1, 2));
+        command.addLayer(layer(LISTENER, ESTABLISHED), Fakes.lane(0, 2));
+
+        assertEquals("""
+                Proto Lane Local                 Remote                State         Send-Q  Recv-Q     cwnd ssthresh  srtt/rttvar ms    rto retrans cc
+                tcp   *    *:80                  *:*                   LISTEN             0       5        -        -               -      -       - -
+                tcp   1    198.18.0.2:7          198.18.0.1:5000       CLOSE_WAIT         0       0    14480      max       0.00/0.00   1000       0 newreno
+                tcp   0    198.18.0.2:80         198.18.0.1:41234      ESTABLISHED     1448      17    28960    20272       0.21/0.11    201       3 cubic
+                """, command.netstat(false, true));
+    }
+
+    @Test
+    void listsAListenerOfSomeLanesWithThoseLanes() {
+        NetstatCommand command = new NetstatCommand();
+        command.addLayer(layer(), Fakes.lane(0, 3));
+        command.addLayer(layer(LISTENER), Fakes.lane(1, 3));
+        command.addLayer(layer(LISTENER_1), Fakes.lane(2, 3));
+
+        String out = command.netstat(true, false);
+        assertEquals("tcp   1,2  *:80                  *:*                   LISTEN             0       5        -        -               -      -       - -",
+                out.lines().toList().get(1));
+    }
+
+    @Test
+    void dropsTheLaneColumnWhenOneLaneIsLeft() {
+        NetstatCommand command = new NetstatCommand();
+        TcpLayer lane1 = layer(SLOW_START);
+        command.addLayer(layer(ESTABLISHED), Fakes.lane(0, 2));
+        command.addLayer(lane1, Fakes.lane(1, 2));
+        assertEquals(true, command.netstat(false, false).startsWith("Proto Lane "));
+
+        command.removeLayer(lane1);
+
+        assertEquals(NetstatCommand.format(List.of(ESTABLISHED), false, true), command.netstat(false, false));
     }
 }

@@ -3,8 +3,11 @@ package dev.netstack.shell.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
 import dev.netstack.ip.Pinger;
@@ -18,7 +21,7 @@ class PingCommandTest {
     private final PingCommand command = new PingCommand();
 
     PingCommandTest() {
-        command.pinger = pinger;
+        command.addPinger(pinger, Fakes.ONE_SHARD);
     }
 
     @Test
@@ -61,5 +64,23 @@ class PingCommandTest {
         assertThrows(IllegalArgumentException.class, () -> command.ping(1, 56, 1, 1, "not-an-address"));
         assertThrows(IllegalArgumentException.class, () -> command.ping(1, 70_000, 1, 1, "198.18.0.1"));
         assertThrows(IllegalArgumentException.class, () -> command.ping(1, 56, -1, 1, "198.18.0.1"));
+    }
+
+    @Test
+    void pingsFromLaneZeroOfSeveral() throws Exception {
+        PingCommand lanes = new PingCommand();
+        Pinger lane1 = mock(Pinger.class);
+        lanes.addPinger(lane1, Fakes.lane(1, 2));
+        lanes.addPinger(pinger, Fakes.lane(0, 2));
+        when(pinger.ping(eq(0xC612_0009), any(), any()))
+                .thenReturn(CompletableFuture.completedFuture(new Pinger.Result(0xC612_0009, 1, 1, List.of(1_000_000L))));
+
+        String out = lanes.ping(1, 56, 0, 0, "198.18.0.9");
+
+        assertEquals("1 packets transmitted, 1 received, 0% packet loss", out.lines().toList().get(3));
+        verify(lane1, never()).ping(anyInt(), any(), any());
+        lanes.removePinger(pinger);
+        assertEquals("the network layer (bundle dev.netstack.ip) is not running.",
+                assertThrows(IllegalStateException.class, () -> lanes.ping(1, 56, 0, 0, "198.18.0.9")).getMessage());
     }
 }

@@ -3,6 +3,7 @@ package dev.netstack.shell.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
@@ -17,7 +18,7 @@ class RouteCommandTest {
     private final RouteCommand command = new RouteCommand();
 
     RouteCommandTest() {
-        command.routingTable = table;
+        command.addRoutingTable(table, Fakes.ONE_SHARD);
     }
 
     @Test
@@ -60,8 +61,51 @@ class RouteCommandTest {
 
     @Test
     void saysWhenTheNetworkLayerIsMissing() {
-        command.routingTable = null;
+        command.removeRoutingTable(table);
         assertEquals("the network layer (bundle dev.netstack.ip) is not running.",
                 assertThrows(IllegalStateException.class, command::route).getMessage());
+    }
+
+    @Test
+    void listsLaneZerosTableAndChangesEveryLanesTable() {
+        RouteCommand lanes = new RouteCommand();
+        RoutingTable lane0 = mock(RoutingTable.class);
+        RoutingTable lane1 = mock(RoutingTable.class);
+        when(lane0.routes()).thenReturn(List.of(new Route(0xC612_0000, 24, 0, "eth0")));
+        when(lane1.routes()).thenReturn(List.of(Route.defaultVia(0xC612_0001, null)));
+        lanes.addRoutingTable(lane1, Fakes.lane(1, 2));
+        lanes.addRoutingTable(lane0, Fakes.lane(0, 2));
+
+        assertEquals("""
+                destination          gateway          interface
+                198.18.0.0/24        -                eth0
+                """, lanes.route());
+        lanes.route("add", "198.19.0.0/16", "via", "198.18.0.1");
+        verify(lane0).add(new Route(0xC613_0000, 16, 0xC612_0001, null));
+        verify(lane1).add(new Route(0xC613_0000, 16, 0xC612_0001, null));
+        when(lane0.remove(0xC613_0000, 16)).thenReturn(true);
+        when(lane1.remove(0xC613_0000, 16)).thenReturn(true);
+        assertEquals("removed 198.19.0.0/16", lanes.route("del", "198.19.0.0/16"));
+        verify(lane0).remove(0xC613_0000, 16);
+        verify(lane1).remove(0xC613_0000, 16);
+    }
+
+    @Test
+    void aLaneThatComesLaterGetsTheNextChangeAndOneThatLeavesDoesNot() {
+        RouteCommand lanes = new RouteCommand();
+        RoutingTable lane0 = mock(RoutingTable.class);
+        RoutingTable lane1 = mock(RoutingTable.class);
+        lanes.addRoutingTable(lane0, Fakes.lane(0, 2));
+        lanes.route("add", "default", "via", "198.18.0.1");
+        lanes.addRoutingTable(lane1, Fakes.lane(1, 2));
+        lanes.route("add", "198.19.0.0/16", "dev", "eth0");
+        lanes.removeRoutingTable(lane1);
+        lanes.route("add", "198.20.0.0/16", "dev", "eth0");
+
+        verify(lane0).add(Route.defaultVia(0xC612_0001, null));
+        verify(lane1, never()).add(Route.defaultVia(0xC612_0001, null));
+        verify(lane1).add(new Route(0xC613_0000, 16, 0, "eth0"));
+        verify(lane1, never()).add(new Route(0xC614_0000, 16, 0, "eth0"));
+        verify(lane0).add(new Route(0xC614_0000, 16, 0, "eth0"));
     }
 }

@@ -58,4 +58,44 @@ class StatsCommandTest {
                 StatsCommand.format(List.of(Counters.of("ip", Drop.class)), List.of(), false));
         assertEquals("no counters are registered\n", StatsCommand.format(List.of(), List.of(), false));
     }
+
+    @Test
+    void addsUpTheLanesByDefaultAndShowsEachLaneWithDashL() {
+        Counters tcp0 = Counters.of("tcp", Drop.class);
+        Counters tcp1 = Counters.of("tcp", Drop.class);
+        Counters ip0 = Counters.of("ip", Drop.class);
+        tcp0.add(Drop.BAD_CHECKSUM, 2);
+        tcp1.add(Drop.BAD_CHECKSUM, 5);
+        tcp1.increment(Drop.TOO_SHORT);
+        ip0.increment(Drop.NO_HANDLER);
+        StatsCommand command = new StatsCommand();
+        command.addCounters(tcp1, Fakes.lane(1, 2));
+        command.addCounters(tcp0, Fakes.lane(0, 2));
+        command.addCounters(ip0, Fakes.lane(0, 2));
+
+        assertEquals("""
+                ip
+                  no-handler                       1
+                tcp
+                  bad-checksum                     7
+                  too-short                        1
+                """, command.stats(false, false));
+        assertEquals("""
+                ip lane 0
+                  no-handler                       1
+                tcp lane 0
+                  bad-checksum                     2
+                tcp lane 1
+                  bad-checksum                     5
+                  too-short                        1
+                """, command.stats(false, true));
+
+        command.removeCounters(tcp1);
+        assertEquals("""
+                ip
+                  no-handler                       1
+                tcp
+                  bad-checksum                     2
+                """, command.stats(false, false));
+    }
 }
