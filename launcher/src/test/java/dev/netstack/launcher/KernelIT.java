@@ -241,6 +241,19 @@ class KernelIT {
 
         Exec.Result stats = shell(stack, "stats");
         assertTrue(number(stats.stdout(), "passive-opens +(\\d+)") >= 33, stats.stdout());
+        Exec.Result perLane = shell(stack, "stats", "-l");
+        long opens0 = number(perLane.stdout(), "(?s)tcp lane 0\n.*?passive-opens +(\\d+)");
+        long opens1 = number(perLane.stdout(), "(?s)tcp lane 1\n.*?passive-opens +(\\d+)");
+        System.out.println("passive opens by lane: " + opens0 + " and " + opens1);
+        assertTrue(opens0 > 0 && opens1 > 0 && opens0 + opens1 == number(stats.stdout(), "passive-opens +(\\d+)"),
+                perLane.stdout());
+        assertTrue(number(perLane.stdout(), "(?s)icmp lane 0\n.*?in-echos +(\\d+)") >= 5, "ping is lane 0's:\n" + perLane.stdout());
+        Exec.Result route = shell(stack, "route");
+        assertTrue(route.stdout().matches("(?s).*198\\.18\\.42\\.0/24 +- +eth0.*"), route.stdout());
+        Exec.Result stackPing = shell(stack, "ping", "-c", "2", "-i", "0.1", "198.18.42.1");
+        assertTrue(stackPing.stdout().contains("2 packets transmitted, 2 received"), stackPing.toString());
+        Exec.Result listeners = shell(stack, "netstat");
+        assertTrue(listeners.stdout().contains("Lane"), "netstat shows lanes:\n" + listeners.stdout());
 
         // A one-queue TAP under the two lanes: shard 0 steers the flows in software.
         Path nic = stack.runDir.resolve("etc/nic.tap-eth0.cfg");
