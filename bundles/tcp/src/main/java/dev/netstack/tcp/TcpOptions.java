@@ -21,12 +21,25 @@ package dev.netstack.tcp;
  * @param congestionControl algorithm name ({@code cubic}, {@code newreno}, ...), null = default; an
  *     algorithm that is not installed falls back to the default
  * @param backlog for listeners: accepted connections waiting for onAccept, 0 = default
+ * @param handleReuse the application promises to drop its reference to the {@link TcpConnection}
+ *     once its handler has heard {@code onClosed}: the stack may then give the same object to a
+ *     later connection, so a short connection allocates nothing. Without the promise (the default)
+ *     each connection gets its own handle, which answers as closed for as long as anyone keeps it.
+ *     A handle used after its {@code onClosed} may act on a connection it no longer owns.
  */
 public record TcpOptions(boolean noDelay, boolean keepAlive, int keepAliveIdleMs, int keepAliveIntervalMs,
         int keepAliveCount, int lingerMs, int sendBufferBytes, int receiveBufferBytes, String congestionControl,
-        int backlog) {
+        int backlog, boolean handleReuse) {
 
-    private static final TcpOptions DEFAULTS = new TcpOptions(false, false, 0, 0, 0, -1, 0, 0, null, 0);
+    private static final TcpOptions DEFAULTS = new TcpOptions(false, false, 0, 0, 0, -1, 0, 0, null, 0, false);
+
+    /** The options without {@code handleReuse} (as before it existed): each connection gets its own handle. */
+    public TcpOptions(boolean noDelay, boolean keepAlive, int keepAliveIdleMs, int keepAliveIntervalMs,
+            int keepAliveCount, int lingerMs, int sendBufferBytes, int receiveBufferBytes, String congestionControl,
+            int backlog) {
+        this(noDelay, keepAlive, keepAliveIdleMs, keepAliveIntervalMs, keepAliveCount, lingerMs, sendBufferBytes,
+                receiveBufferBytes, congestionControl, backlog, false);
+    }
 
     /** Every option at the layer's default. */
     public static TcpOptions defaults() {
@@ -35,31 +48,37 @@ public record TcpOptions(boolean noDelay, boolean keepAlive, int keepAliveIdleMs
 
     public TcpOptions withNoDelay(boolean value) {
         return new TcpOptions(value, keepAlive, keepAliveIdleMs, keepAliveIntervalMs, keepAliveCount, lingerMs,
-                sendBufferBytes, receiveBufferBytes, congestionControl, backlog);
+                sendBufferBytes, receiveBufferBytes, congestionControl, backlog, handleReuse);
     }
 
     public TcpOptions withKeepAlive(boolean enabled, int idleMs, int intervalMs, int count) {
         return new TcpOptions(noDelay, enabled, idleMs, intervalMs, count, lingerMs,
-                sendBufferBytes, receiveBufferBytes, congestionControl, backlog);
+                sendBufferBytes, receiveBufferBytes, congestionControl, backlog, handleReuse);
     }
 
     public TcpOptions withLinger(int ms) {
         return new TcpOptions(noDelay, keepAlive, keepAliveIdleMs, keepAliveIntervalMs, keepAliveCount, ms,
-                sendBufferBytes, receiveBufferBytes, congestionControl, backlog);
+                sendBufferBytes, receiveBufferBytes, congestionControl, backlog, handleReuse);
     }
 
     public TcpOptions withBuffers(int sendBytes, int receiveBytes) {
         return new TcpOptions(noDelay, keepAlive, keepAliveIdleMs, keepAliveIntervalMs, keepAliveCount, lingerMs,
-                sendBytes, receiveBytes, congestionControl, backlog);
+                sendBytes, receiveBytes, congestionControl, backlog, handleReuse);
     }
 
     public TcpOptions withCongestionControl(String name) {
         return new TcpOptions(noDelay, keepAlive, keepAliveIdleMs, keepAliveIntervalMs, keepAliveCount, lingerMs,
-                sendBufferBytes, receiveBufferBytes, name, backlog);
+                sendBufferBytes, receiveBufferBytes, name, backlog, handleReuse);
     }
 
     public TcpOptions withBacklog(int value) {
         return new TcpOptions(noDelay, keepAlive, keepAliveIdleMs, keepAliveIntervalMs, keepAliveCount, lingerMs,
-                sendBufferBytes, receiveBufferBytes, congestionControl, value);
+                sendBufferBytes, receiveBufferBytes, congestionControl, value, handleReuse);
+    }
+
+    /** See {@code handleReuse}: the application drops a connection's reference when it hears {@code onClosed}. */
+    public TcpOptions withHandleReuse(boolean value) {
+        return new TcpOptions(noDelay, keepAlive, keepAliveIdleMs, keepAliveIntervalMs, keepAliveCount, lingerMs,
+                sendBufferBytes, receiveBufferBytes, congestionControl, backlog, value);
     }
 }

@@ -31,7 +31,11 @@ final class StackSide implements Side {
 
     private final StackHost host;
     private final String address;
-    private final TcpOptions options = TcpOptions.defaults().withNoDelay(true).withBacklog(1024);
+    /**
+     * Handles are reused: every handler here drops its connection when it hears onClosed, so short
+     * connections allocate nothing in the stack (TcpOptions.handleReuse).
+     */
+    private final TcpOptions options = TcpOptions.defaults().withNoDelay(true).withBacklog(1024).withHandleReuse(true);
 
     StackSide(StackHost host, String address) {
         this.host = host;
@@ -98,19 +102,37 @@ final class StackSide implements Side {
 
     @Override
     public Server tcpEcho(int port, boolean closeAfterReply) {
-        return listener(port, (scratch, served) -> c -> new Echo(closeAfterReply, served, scratch));
+        return listener(port, (scratch, served) -> {
+            java.util.ArrayDeque<Echo> idle = new java.util.ArrayDeque<>(); // the lane's, used on its shard only
+            return c -> {
+                Echo echo = idle.poll();
+                if (echo == null) {
+                    echo = new Echo(closeAfterReply, served, scratch, idle);
+                }
+                echo.got = 0;
+                return echo;
+            };
+        });
     }
 
+    /** Echoes what it reads; back to its lane's idle handlers when its connection has closed. */
     private static final class Echo implements TcpHandler {
         private final boolean closeAfterReply;
         private final long[] served;
         private final MemorySegment scratch;
+        private final java.util.ArrayDeque<Echo> idle;
         private int got;
 
-        Echo(boolean closeAfterReply, long[] served, MemorySegment scratch) {
+        Echo(boolean closeAfterReply, long[] served, MemorySegment scratch, java.util.ArrayDeque<Echo> idle) {
             this.closeAfterReply = closeAfterReply;
             this.served = served;
             this.scratch = scratch;
+            this.idle = idle;
+        }
+
+        @Override
+        public void onClosed(TcpConnection c, TcpError reason) {
+            idle.push(this);
         }
 
         @Override
@@ -415,8 +437,11 @@ final class StackSide implements Side {
 
         @Override
         public void onClosed(TcpConnection c, TcpError reason) {
-            if (c == current && reason != TcpError.NONE) {
-                stop("connection closed: " + reason);
+            if (c == current) {
+                current = null; // its handle may serve another connection from now on
+                if (reason != TcpError.NONE) {
+                    stop("connection closed: " + reason);
+                }
             }
         }
 

@@ -21,6 +21,11 @@ import java.lang.foreign.MemorySegment;
  * receives return -1, buffers handed to it are released, a handler set on it hears nothing). A
  * stale handle can therefore never reach the connection that now uses its block. 32 bytes.
  *
+ * <p>An application that promised to let go of the handle when it hears {@code onClosed}
+ * ({@code TcpOptions.handleReuse}) gets no such protection and no such cost: the handle is not
+ * detached but kept with the pooled block ({@code Tcb.spareHandle}) and given to its next
+ * connection, so short connections allocate nothing.
+ *
  * <pre>
  *   application ──▶ ConnectionHandle ──tcb──▶ Tcb ◀── ConnectionTable, timers, accept queue
  *                   (one per connection)       (pooled; tcb.handle is its current handle)

@@ -215,6 +215,10 @@ final class Tcb implements TcpConnection {
     ConnectionHandle handle;
     /** The handle left the stack (connect returned it, or accept): the application may hold it. */
     boolean escaped;
+    /** The application drops the handle when it hears onClosed ({@code TcpOptions.handleReuse}). */
+    boolean handleReuse;
+    /** In the pool: the handle of the last incarnation, whose application let it go, for the next one. */
+    ConnectionHandle spareHandle;
     /** Congestion control state of an earlier incarnation, and its factory, for recycling. */
     CongestionControl spareCc;
     CongestionControlFactory spareCcFactory;
@@ -366,7 +370,10 @@ final class Tcb implements TcpConnection {
         lastSendNs = 0;
         closedDelivered = false;
         escaped = false;
-        handle = null; // the next incarnation gets its own (TcpStack.newTcb)
+        // The next incarnation gets its own handle (TcpStack.newTcb), or this one if the application let it go.
+        spareHandle = handleReuse ? handle : null;
+        handleReuse = false;
+        handle = null;
     }
 
     // =================================================================== timers

@@ -583,14 +583,17 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
 
     /**
      * A connection block for a new connection: from the pool when one is there (see
-     * {@link ConnectionHandle} for why an application never sees it reused), with a new handle.
+     * {@link ConnectionHandle} for why an application never sees it reused), with a new handle, or
+     * the handle of the block's last connection if its application let it go
+     * ({@code TcpOptions.handleReuse}).
      */
     Tcb newTcb(int local, int localPort, int remote, int remotePort, TcpOptions options) {
         Tcb tcb;
         if (tcbPoolSize > 0) {
             tcb = tcbPool[--tcbPoolSize];
             tcbPool[tcbPoolSize] = null;
-            tcb.handle = new ConnectionHandle(tcb);
+            tcb.handle = tcb.spareHandle != null ? tcb.spareHandle : new ConnectionHandle(tcb);
+            tcb.spareHandle = null;
         } else {
             tcb = new Tcb(this);
         }
@@ -611,6 +614,7 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
         tcb.keepCount = options.keepAliveCount() > 0 ? options.keepAliveCount() : keepCount;
         tcb.lingerMs = options.lingerMs();
         tcb.ccName = options.congestionControl();
+        tcb.handleReuse = options.handleReuse();
     }
 
     /** Called by {@link Tcb#terminate}: the Tcb may be pooled once the current call chain returned. */
@@ -640,7 +644,9 @@ public final class TcpStack implements ProtocolHandler, TcpLayer {
                     || (!tcb.appClosed && tcb.rcvReadable() > 0) || (tcb.escaped && !tcb.closedDelivered)) {
                 continue;
             }
-            tcb.handle.detach();
+            if (!tcb.handleReuse) {
+                tcb.handle.detach(); // the application may keep it: it stays closed
+            }
             tcb.reset();
             tcbPool[tcbPoolSize++] = tcb;
         }

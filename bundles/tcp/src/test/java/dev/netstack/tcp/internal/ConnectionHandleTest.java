@@ -114,6 +114,52 @@ class ConnectionHandleTest {
     }
 
     @Test
+    void aHandleTheApplicationLetGoServesTheNextConnectionOfItsBlock() {
+        Server server = new Server();
+        Hosts h = TcpAllocationTest.hostsWith(21, Map.of("msl_ms", 1));
+        TcpOptions reuse = TcpOptions.defaults().withNoDelay(true).withHandleReuse(true);
+        h.b().tcp.listen(0, 7, reuse, c -> {
+            server.accepted.add(c);
+            return server;
+        });
+        TcpAllocationTest.ShortClient client = new TcpAllocationTest.ShortClient();
+        List<TcpConnection> opened = new ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            client.busy = true;
+            opened.add(h.a().tcp.connect(SERVER, 7, 0, 0, reuse, client));
+            for (int i = 0; i < 100_000 && client.busy; i++) {
+                TcpAllocationTest.step(h);
+            }
+            for (int i = 0; i < 100; i++) {
+                TcpAllocationTest.step(h);
+            }
+            assertFalse(((ConnectionHandle) opened.get(round)).detached(), "a handle let go is not detached");
+        }
+        assertEquals(3, client.completed, "every connection completed");
+        assertSame(opened.get(0), opened.get(1), "the block's next connection got the same handle");
+        assertSame(opened.get(1), opened.get(2));
+        assertSame(server.accepted.get(0), server.accepted.get(1), "so did the server's accepted connection");
+        assertEquals(3, server.accepted.size());
+        assertTrue(h.a().tcp.pooledTcbs() == 1 && h.b().tcp.pooledTcbs() == 1, "both blocks back in the pools");
+
+        // Without the promise, the next connection of the same block gets a new handle.
+        client.busy = true;
+        TcpConnection fresh = h.a().tcp.connect(SERVER, 7, 0, 0, TcpOptions.defaults().withNoDelay(true), client);
+        assertSame(opened.get(2), fresh, "the spare handle went to the next connection");
+        for (int i = 0; i < 100_000 && client.busy; i++) {
+            TcpAllocationTest.step(h);
+        }
+        for (int i = 0; i < 100; i++) {
+            TcpAllocationTest.step(h);
+        }
+        assertTrue(((ConnectionHandle) fresh).detached(), "a handle the application may keep is detached");
+        client.busy = true;
+        TcpConnection after = h.a().tcp.connect(SERVER, 7, 0, 0, TcpOptions.defaults().withNoDelay(true), client);
+        assertNotSame(fresh, after);
+        assertEquals(TcpState.CLOSED, fresh.state(), "the detached handle answers as closed");
+    }
+
+    @Test
     void connectionWhoseOnClosedNoHandlerHeardIsNotPooledAndTellsTheNextHandler() {
         Server server = new Server();
         Hosts h = hostsWithServer(server);

@@ -249,12 +249,16 @@ class TcpAllocationTest {
     }
 
     static long runShortConnections(Hosts h, ShortClient client, int server, int connections) {
+        return runShortConnections(h, client, server, connections, NO_DELAY);
+    }
+
+    static long runShortConnections(Hosts h, ShortClient client, int server, int connections, TcpOptions options) {
         long target = client.completed + connections;
         long steps = 0;
         while (client.completed < target) {
             if (!client.busy) {
                 client.busy = true;
-                h.a().tcp.connect(server, 7, 0, 0, NO_DELAY, client);
+                h.a().tcp.connect(server, 7, 0, 0, options, client);
             }
             step(h);
             if (++steps > 1000L * connections) {
@@ -277,6 +281,23 @@ class TcpAllocationTest {
         System.out.println("cookies sent " + h.b().tcp.counters().get(TcpCounter.SYN_COOKIES_SENT) + ", accepted "
                 + h.b().tcp.counters().get(TcpCounter.SYN_COOKIES_ACCEPTED));
         assertTrue(h.b().tcp.counters().get(TcpCounter.SYN_COOKIES_ACCEPTED) >= 40_000, "connections opened by cookies");
+    }
+
+    /** With {@code handleReuse} both ends give a connection's handle to the next: nothing is allocated. */
+    @Test
+    void shortConnectionsWithHandleReuseAllocateNothing() {
+        Hosts h = hostsWith(15, Map.of("msl_ms", 1));
+        TcpOptions reuse = NO_DELAY.withHandleReuse(true);
+        h.b().tcp.listen(0, 7, reuse, c -> SHORT_SERVER);
+        ShortClient client = new ShortClient();
+        int server = Ipv4Address.parse("198.18.0.2");
+        runShortConnections(h, client, server, 20_000, reuse);
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        int connections = 20_000;
+        runShortConnections(h, client, server, connections, reuse);
+        double perConnection = (double) (THREADS.getCurrentThreadAllocatedBytes() - before) / connections;
+        System.out.println("short connections, handles reused: " + perConnection + " bytes per connection");
+        assertTrue(perConnection < 1.0, perConnection + " bytes per connection");
     }
 
     private static Hosts shortConnections(String what, Map<String, Object> tcpConfig) {

@@ -273,6 +273,9 @@ public final class NetQueues {
                 }
                 MemorySegment.copy(buffer.segment(), buffer.offset(), copy.segment(), headroom, length);
                 copy.setData(headroom, length);
+                if (buffer.hasFlag(PacketBuffer.FLAG_CHECKSUM_PARTIAL)) { // the copy owes the same checksum
+                    copy.setChecksumRequest(buffer.checksumStart(), buffer.checksumOffset());
+                }
                 buffer.release();
                 buffer = copy;
             }

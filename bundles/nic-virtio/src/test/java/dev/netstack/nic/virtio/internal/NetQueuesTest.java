@@ -396,6 +396,32 @@ class NetQueuesTest {
     }
 
     @Test
+    void aFrameCopiedFromAnotherPoolKeepsItsChecksumRequest() {
+        PacketPool other = PacketPool.create("heap", PacketMemory.offHeap(arena, 4 * 2048), 4, 2048, 0);
+        for (boolean csum : new boolean[] {true, false}) {
+            NetQueues q = new NetQueues(0, rx, tx, pool, 12, counters, csum, false);
+            PacketBuffer foreign = other.allocate();
+            int length = partialUdp(foreign.segment(), foreign.offset(), 33);
+            foreign.setData(foreign.offset(), length).setChecksumRequest(34, 6);
+            PacketBatch batch = new PacketBatch();
+            batch.add(foreign);
+            assertEquals(1, q.transmit(batch));
+            assertEquals(0, other.inUse(), "the foreign buffer is released");
+            RingModel.Descriptor d = txDevice.takeAvailable().get(0);
+            VirtioNetHeader h = new VirtioNetHeader(12).wrap(at(d.address(), 12), 0);
+            if (csum) {
+                assertEquals(VirtioNetHeader.F_NEEDS_CSUM, h.flags(), "the device is asked to finish the sum");
+                assertEquals(34, h.csumStart());
+                assertEquals(6, h.csumOffset());
+            } else {
+                assertEquals(0, h.flags());
+                assertTrue(udpChecksumValid(at(d.address() + 12, length), 0), "the driver finished the sum");
+            }
+            txDevice.use(d.id(), 0);
+        }
+    }
+
+    @Test
     void transmitDropsChecksumRequestsOutsideTheFrame() {
         NetQueues q = new NetQueues(0, rx, tx, pool, 12, counters, true, false);
         PacketBuffer b = pool.allocate();
