@@ -34,19 +34,19 @@ public final class Lane {
     private Lane() {
     }
 
-    /** The lane named by service or component properties; 0 when they name none. */
+    /** The lane named by service or component properties; 0 when they name none (or are null). */
     public static int of(Map<String, ?> properties) {
-        return number(properties.get(LANE_PROPERTY), 0);
+        return intProperty(properties, LANE_PROPERTY, 0);
     }
 
     /** The number of lanes named by service or component properties; 1 when they name none. */
     public static int countOf(Map<String, ?> properties) {
-        return number(properties.get(LANES_PROPERTY), 1);
+        return Math.max(1, intProperty(properties, LANES_PROPERTY, 1));
     }
 
     /** Whether the properties belong to a lane of a multi-lane stack. */
     public static boolean isLane(Map<String, ?> properties) {
-        return properties.get(LANE_PROPERTY) != null;
+        return properties != null && properties.get(LANE_PROPERTY) != null;
     }
 
     /** Copies the lane properties, if any, from component properties to the properties of a service. */
@@ -59,7 +59,12 @@ public final class Lane {
         }
     }
 
-    private static int number(Object value, int fallback) {
+    /**
+     * An integer service or component property ({@code lane}, {@code lanes}, {@code shard.id}): a
+     * number, or a string holding one; {@code absent} when missing, unreadable or the map is null.
+     */
+    public static int intProperty(Map<String, ?> properties, String key, int absent) {
+        Object value = properties == null ? null : properties.get(key);
         if (value instanceof Number n) {
             return n.intValue();
         }
@@ -67,9 +72,9 @@ public final class Lane {
             try {
                 return Integer.parseInt(s.trim());
             } catch (NumberFormatException e) {
-                return fallback;
+                return absent;
             }
         }
-        return fallback;
+        return absent;
     }
 }

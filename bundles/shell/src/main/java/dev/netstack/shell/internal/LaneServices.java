@@ -1,5 +1,6 @@
 package dev.netstack.shell.internal;
 
+import dev.netstack.runtime.Lane;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,27 +25,12 @@ final class LaneServices<T> {
 
     /** The {@code lane} property: 0 when absent or unreadable. */
     static int lane(Map<String, ?> properties) {
-        return intProperty(properties, "lane", 0);
+        return Lane.of(properties);
     }
 
     /** The {@code lanes} property: 1 when absent or unreadable. */
     static int lanes(Map<String, ?> properties) {
-        return Math.max(1, intProperty(properties, "lanes", 1));
-    }
-
-    private static int intProperty(Map<String, ?> properties, String key, int absent) {
-        Object value = properties == null ? null : properties.get(key);
-        if (value instanceof Number n) {
-            return n.intValue();
-        }
-        if (value instanceof String s) {
-            try {
-                return Integer.parseInt(s.trim());
-            } catch (NumberFormatException e) {
-                return absent;
-            }
-        }
-        return absent;
+        return Lane.countOf(properties);
     }
 
     synchronized void add(T service, Map<String, ?> properties) {

@@ -70,9 +70,9 @@ public final class StackSockets implements Sockets {
     private final int poolBuffers;
 
     /** Service property of lane-scoped services: the lane, 0..n-1 (absent with one shard). */
-    public static final String LANE_PROPERTY = "lane";
+    public static final String LANE_PROPERTY = dev.netstack.runtime.Lane.LANE_PROPERTY;
     /** Service property of lane-scoped services: how many lanes the stack runs (absent with one shard). */
-    public static final String LANES_PROPERTY = "lanes";
+    public static final String LANES_PROPERTY = dev.netstack.runtime.Lane.LANES_PROPERTY;
 
     // DS lane bookkeeping: changed under bindLock on control threads, published through the volatiles
     private final Object bindLock = new Object();
@@ -204,7 +204,7 @@ public final class StackSockets implements Sockets {
             unbind = "unsetShard")
     void setShard(Shard laneShard, Map<String, ?> properties) {
         synchronized (bindLock) {
-            int id = intProperty(properties, Shard.ID_PROPERTY, -1);
+            int id = dev.netstack.runtime.Lane.intProperty(properties, Shard.ID_PROPERTY, -1);
             boundShards.removeIf(b -> b.service() == laneShard);
             boundShards.add(new Bound<>(laneShard, id < 0 ? laneShard.id() : id, 1, bindOrder++));
             recompute();
@@ -218,9 +218,9 @@ public final class StackSockets implements Sockets {
     }
 
     private <T> void bind(List<Bound<T>> bound, T service, Map<String, ?> properties) {
-        int lanes = Math.max(1, intProperty(properties, LANES_PROPERTY, 1));
+        int lanes = dev.netstack.runtime.Lane.countOf(properties);
         bound.removeIf(b -> b.service() == service);
-        bound.add(new Bound<>(service, intProperty(properties, LANE_PROPERTY, 0), lanes, bindOrder++));
+        bound.add(new Bound<>(service, dev.netstack.runtime.Lane.of(properties), lanes, bindOrder++));
         expectedLanes = lanes;
         recompute();
     }
@@ -230,20 +230,6 @@ public final class StackSockets implements Sockets {
         recompute();
     }
 
-    private static int intProperty(Map<String, ?> properties, String key, int absent) {
-        Object value = properties == null ? null : properties.get(key);
-        if (value instanceof Number n) {
-            return n.intValue();
-        }
-        if (value instanceof String text) {
-            try {
-                return Integer.parseInt(text.trim());
-            } catch (NumberFormatException e) {
-                return absent;
-            }
-        }
-        return absent;
-    }
 
     /**
      * For each lane of {@code lanes}: the service of that lane bound last, or null; only services of
