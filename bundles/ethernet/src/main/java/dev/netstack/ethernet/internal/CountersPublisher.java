@@ -15,7 +15,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * Publishes the link layer's {@link Counters} as a service ({@code counters.scope=ethernet}).
  * {@code Counters} is a final class, so a component cannot provide it itself; this one registers
- * the instance, one per lane with several shards ({@link Lane}). OSGi only: embedded mode reads {@link EthernetLayer#counters()} directly.
+ * the instance, one per lane with several shards ({@link Lane}). OSGi only: embedded mode reads
+ * {@link EthernetLayer#counters()} directly.
  */
 @Component(immediate = true, configurationPid = Lane.PID)
 public final class CountersPublisher {
