@@ -100,10 +100,12 @@ public final class Bench {
 
     static String header(BenchOptions options) {
         double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        // The platform's own interruptions bound the latency percentiles: measured first, for a second at most.
+        Jitter jitter = Jitter.measure((long) (Math.min(1.0, options.durationSeconds()) * 1e9));
         return String.format(java.util.Locale.ROOT,
-                "netstack bench: %s s per cell after a warm-up, stack shards idle '%s'; Java %s, %d CPUs, load average %.2f at start (%s %s)",
+                "netstack bench: %s s per cell after a warm-up, stack shards idle '%s'; Java %s, %d CPUs, load average %.2f at start (%s %s); %s",
                 trim(options.durationSeconds()), options.idle(), Runtime.version().feature(), Runtime.getRuntime().availableProcessors(),
-                load, System.getProperty("os.name"), System.getProperty("os.version"));
+                load, System.getProperty("os.name"), System.getProperty("os.version"), jitter.summary());
     }
 
     static String trim(double v) {
