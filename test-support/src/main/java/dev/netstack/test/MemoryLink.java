@@ -185,8 +185,13 @@ public final class MemoryLink {
         /** in[sending queue of the peer][receiving queue]. */
         private final FrameRing[][] in;
         private final DeviceCounters[] counters;
-        /** Per receiving queue: the peer queue whose ring is read first next time (fairness). */
+        /**
+         * Per receiving queue, at {@code queue * STRIDE}: the peer queue whose ring is read first
+         * next time (fairness). Spaced a cache line pair apart: each queue's is written by its own
+         * lane's thread on every receive, and neighbours would make the threads fight over one line.
+         */
         private final int[] nextRing;
+        private static final int STRIDE = 32;
         private final DeviceCapabilities capabilities;
         private volatile boolean closed;
 
@@ -207,7 +212,7 @@ public final class MemoryLink {
                         PacketPool.DEFAULT_HEADROOM);
                 counters[q] = new DeviceCounters();
             }
-            this.nextRing = new int[queues];
+            this.nextRing = new int[queues * STRIDE];
             this.capabilities = new DeviceCapabilities(queues, queues > 1 ? DeviceCapabilities.OFFLOAD_RSS : 0,
                     builder.mtu + 14);
         }
@@ -270,7 +275,7 @@ public final class MemoryLink {
             PacketPool pool = pools[queue];
             DeviceCounters c = counters[queue];
             int n = 0;
-            int first = nextRing[queue];
+            int first = nextRing[queue * STRIDE];
             for (int k = 0; k < queues && !batch.isFull(); k++) {
                 FrameRing ring = in[(first + k) % queues][queue];
                 while (!batch.isFull() && !ring.isEmpty()) {
@@ -287,7 +292,9 @@ public final class MemoryLink {
                     n++;
                 }
             }
-            nextRing[queue] = (first + 1) % queues;
+            if (queues > 1) {
+                nextRing[queue * STRIDE] = (first + 1) % queues;
+            }
             return n;
         }
 
