@@ -715,17 +715,7 @@ public final class NetStack implements AutoCloseable {
         private static NetDevice steer(NetDevice device, int count, EventLoop shard0) {
             SteeringDevice steering = new SteeringDevice(device, count);
             steering.setTransmitWakeup(shard0::wakeup);
-            PollTask relaying = new PollTask() {
-                @Override
-                public int poll(long nowNs) {
-                    return steering.relayedFrames();
-                }
-
-                @Override
-                public int flush(long nowNs) {
-                    return steering.relayedFrames();
-                }
-            };
+            PollTask relaying = dev.netstack.runtime.Lane.relayTask(steering);
             if (!shard0.execute(() -> shard0.addTask(relaying))) {
                 throw new IllegalStateException("shard 0 is not taking commands (its queue is full)");
             }

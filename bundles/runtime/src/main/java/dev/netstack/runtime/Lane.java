@@ -1,5 +1,6 @@
 package dev.netstack.runtime;
 
+import dev.netstack.nic.SteeringDevice;
 import java.util.Map;
 
 /**
@@ -47,6 +48,25 @@ public final class Lane {
     /** Whether the properties belong to a lane of a multi-lane stack. */
     public static boolean isLane(Map<String, ?> properties) {
         return properties != null && properties.get(LANE_PROPERTY) != null;
+    }
+
+    /**
+     * Shard 0's work for a one-queue device under several lanes: the frames {@code steering}
+     * relayed count as work of the turn, so shard 0 does not idle while it relays for the others.
+     * Embedded mode and the OSGi distribution add it to shard 0 alike.
+     */
+    public static PollTask relayTask(SteeringDevice steering) {
+        return new PollTask() {
+            @Override
+            public int poll(long nowNs) {
+                return steering.relayedFrames();
+            }
+
+            @Override
+            public int flush(long nowNs) {
+                return steering.relayedFrames();
+            }
+        };
     }
 
     /** Copies the lane properties, if any, from component properties to the properties of a service. */

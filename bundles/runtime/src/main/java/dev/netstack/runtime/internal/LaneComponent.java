@@ -154,7 +154,7 @@ public final class LaneComponent {
             if (shard0 instanceof EventLoop loop) {
                 steering.setTransmitWakeup(loop::wakeup);
             }
-            relay = relayTask(steering);
+            relay = Lane.relayTask(steering);
             PollTask task = relay;
             if (!onShard0(() -> shard0.addTask(task))) {
                 LOG.log(Level.ERROR, device.description() + ": shard 0 did not take the relay task; its traffic is not served");
@@ -233,21 +233,6 @@ public final class LaneComponent {
         @Override
         public void close() {
         }
-    }
-
-    /** Shard 0's work for a one-queue device: relaying frames between the lanes and the device. */
-    private static PollTask relayTask(SteeringDevice steering) {
-        return new PollTask() {
-            @Override
-            public int poll(long nowNs) {
-                return steering.relayedFrames();
-            }
-
-            @Override
-            public int flush(long nowNs) {
-                return steering.relayedFrames();
-            }
-        };
     }
 
     /** Runs {@code action} on shard 0 and waits for it; false if the shard did not take or finish it. */
